@@ -1,0 +1,44 @@
+"""chainrule: a small, readable, fast deep learning library on NumPy."""
+__version__ = "0.1.0"
+
+from .tensor import Tensor
+from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .dtypes import (bool, double, float, float16, float32, float64, half, int, int8, int16,
+                     int32, int64, long, short, uint8)
+from .factories import (arange, as_tensor, empty, eye, from_numpy, full, full_like, linspace,
+                        ones, ones_like, rand, randint, randn, randperm, tensor, zeros,
+                        zeros_like)
+from .random import Generator, get_rng_state, manual_seed, set_rng_state
+from .ops.activation import log_softmax, relu, sigmoid, softmax, tanh
+from .ops.elementwise import abs, clamp, exp, log, maximum, minimum, pow, sqrt, where
+from .ops.linalg import matmul
+from .ops.reduce import argmax, argmin, logsumexp, max, mean, min, std, sum, var
+from .ops.shape import (cat, chunk, expand, flatten, permute, reshape, split, squeeze, stack,
+                        transpose, unsqueeze)
+
+clip = clamp
+
+__all__ = [
+    "__version__", "Tensor", "tensor", "as_tensor", "from_numpy", "zeros", "ones", "empty",
+    "full", "zeros_like", "ones_like", "full_like", "randn", "rand", "randint", "randperm",
+    "arange", "linspace", "eye", "manual_seed", "Generator", "get_rng_state", "set_rng_state",
+    "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
+    "float16", "half", "float32", "float", "float64", "double", "int8", "int16", "short",
+    "int32", "int", "int64", "long", "uint8", "bool",
+    "abs", "clamp", "clip", "exp", "log", "maximum", "minimum", "pow", "sqrt", "where",
+    "matmul", "sigmoid", "relu", "tanh", "softmax", "log_softmax",
+    "sum", "mean", "max", "min", "var", "std", "logsumexp", "argmax", "argmin",
+    "cat", "stack", "split", "chunk", "reshape", "permute", "transpose", "unsqueeze",
+    "squeeze", "flatten", "expand", "save", "load",
+]
+
+
+def __getattr__(name):
+    # Submodules and save/load load on first use, keeping `import chainrule` fast.
+    import importlib
+    if name in ("nn", "optim", "metrics", "data", "datasets", "train", "autograd", "io",
+                "cheatsheet"):
+        return importlib.import_module(f".{name}", __name__)
+    if name in ("save", "load"):
+        return getattr(importlib.import_module(".io", __name__), name)
+    raise AttributeError(f"module 'chainrule' has no attribute {name!r}")

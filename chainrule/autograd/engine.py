@@ -1,0 +1,123 @@
+"""Reverse-mode differentiation: walk the recorded graph from the output back to the leaves.
+
+The walk is iterative (Kahn's algorithm on consumer counts), so a graph of 100,000 ops takes
+linear time and no recursion. Each node runs once, after every consumer of its outputs has
+delivered its gradient.
+"""
+from .._backend import xp
+
+
+def run_backward(roots, root_grads, retain_graph=False, capture=None):
+    """Back-propagate ``root_grads`` from the tensors ``roots``.
+
+    Leaf tensors accumulate into ``.grad``; with ``capture`` (a dict id(tensor) -> None) the
+    gradients reaching those tensors are returned in it instead and no ``.grad`` is touched.
+    """
+    pending = {}          # node -> list of gradient per output (None until one arrives)
+    handed_out = set()    # ids of arrays already given to a leaf or node (aliasing guard)
+    for t, g in zip(roots, root_grads):
+        _deliver(t, g, pending, handed_out, capture, "backward")
+    roots_nodes = []
+    for t in roots:
+        if t.grad_fn is not None and t.grad_fn not in roots_nodes:
+            roots_nodes.append(t.grad_fn)
+    consumers = _count_consumers(roots_nodes)
+    ready = [n for n in roots_nodes if consumers.get(n, 0) == 0]
+    while ready:
+        node = ready.pop()
+        grads = pending.pop(node, None)
+        if node.freed:
+            raise RuntimeError(
+                f"backward: trying to go through the graph of {type(node).__name__} a second "
+                "time, but its saved values were freed after the first backward. Pass "
+                "retain_graph=True to the first backward() if you need to go through it twice.")
+        if grads is not None:
+            _run_node(node, grads, pending, handed_out, capture)
+        if not retain_graph:
+            node.__dict__.clear()
+            node.freed = True
+        for t in node.inputs:
+            if t is not None and t.grad_fn is not None:
+                parent = t.grad_fn
+                left = consumers[parent] - 1
+                consumers[parent] = left
+                if left == 0:
+                    ready.append(parent)
+
+
+def _count_consumers(roots):
+    consumers = {}
+    stack = list(roots)
+    seen = set(roots)
+    while stack:
+        node = stack.pop()
+        for t in node.inputs:
+            if t is not None and t.grad_fn is not None:
+                parent = t.grad_fn
+                consumers[parent] = consumers.get(parent, 0) + 1
+                if parent not in seen:
+                    seen.add(parent)
+                    stack.append(parent)
+    return consumers
+
+
+def _run_node(node, grads, pending, handed_out, capture):
+    if node.n_outputs == 1:
+        result = node.backward(grads[0])
+    else:
+        if node.materialize_grads and None in grads:
+            grads = [xp.zeros(shape, dtype) if g is None else g
+                     for g, (shape, dtype) in zip(grads, node.output_meta)]
+        result = node.backward(*grads)
+    if type(result) is not tuple:
+        result = (result,)
+    inputs = node.inputs
+    if len(result) < len(inputs):
+        raise RuntimeError(f"{type(node).__name__}.backward returned {len(result)} gradients "
+                           f"for {len(inputs)} inputs")
+    name = type(node).__name__
+    for t, g in zip(inputs, result):
+        if t is not None and g is not None:
+            _deliver(t, g, pending, handed_out, capture, name)
+
+
+def _deliver(t, g, pending, handed_out, capture, op_name):
+    if g.shape != t.data.shape:
+        if g.size == t.data.size and (g.ndim == 0 or t.data.ndim == 0):
+            g = g.reshape(t.data.shape)
+        else:
+            raise RuntimeError(f"{op_name}: backward produced a gradient of shape {g.shape} for "
+                               f"an input of shape {t.data.shape}")
+    if g.dtype != t.data.dtype:
+        g = g.astype(t.data.dtype)
+    if capture is not None and id(t) in capture:
+        prev = capture[id(t)]
+        capture[id(t)] = g if prev is None else prev + g
+    handed = id(g) in handed_out
+    handed_out.add(id(g))
+    node = t.grad_fn
+    if node is None:
+        if capture is None:
+            _accumulate_leaf(t, g, handed)
+        return
+    if t._retains_grad and capture is None:
+        _accumulate_leaf(t, g, True)
+    slots = pending.get(node)
+    if slots is None:
+        slots = pending[node] = [None] * node.n_outputs
+    i = t._out_index
+    slots[i] = g if slots[i] is None else slots[i] + g
+
+
+def _accumulate_leaf(t, g, maybe_shared):
+    if t.grad is None:
+        # The stored gradient must be an array the leaf owns: optimizers and clipping update
+        # .grad in place, and the same array may have been handed to another tensor too.
+        if maybe_shared or g.base is not None or not g.flags.writeable:
+            g = g.copy()
+        t.grad = Tensor._from_array(g)
+    else:
+        t.grad.data = t.grad.data + g
+
+
+Tensor = None  # set by chainrule.tensor (see function.py)

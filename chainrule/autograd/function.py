@@ -1,0 +1,90 @@
+"""Function: the base of every differentiable operation.
+
+A Function's ``forward(*arrays, **options)`` computes on raw arrays and saves on ``self`` what its
+``backward(grad)`` needs; ``backward`` returns one gradient per positional input (None where an
+input needs none). ``apply`` wraps the two: it unwraps Tensors, runs forward, and, only when grad
+mode is on and some input requires a gradient, records the node so the engine can find it.
+
+    class Cube(Function):
+        def forward(self, x):
+            self.x = x
+            return x ** 3
+
+        def backward(self, grad):
+            return 3 * self.x ** 2 * grad
+
+    y = Cube.apply(x)
+"""
+from .grad_mode import state as _grad_state
+
+_new = object.__new__
+
+
+class Function:
+    # Graph bookkeeping lives in slots; what forward saves lives in __dict__, so freeing a node
+    # after backward (retain_graph=False) is one dict clear that keeps the graph's shape intact.
+    __slots__ = ("inputs", "needs_input_grad", "n_outputs", "freed", "__dict__", "__weakref__")
+
+    # Set False on ops whose backward handles None for outputs that received no gradient.
+    materialize_grads = True
+
+    def forward(self, *arrays, **options):
+        raise NotImplementedError(f"{type(self).__name__} must define forward(*arrays)")
+
+    def backward(self, *grads):
+        raise NotImplementedError(f"{type(self).__name__} does not define backward(grad)")
+
+    @classmethod
+    def apply(cls, *args, **options):
+        ctx = _new(cls)
+        arrays = []
+        needs = []
+        track = False
+        for a in args:
+            if isinstance(a, Tensor):
+                arrays.append(a.data)
+                r = a.requires_grad
+                needs.append(r)
+                track = track or r
+            else:
+                arrays.append(a)
+                needs.append(False)
+        track = track and _grad_state.enabled
+        ctx.needs_input_grad = tuple(needs) if track else (False,) * len(needs)
+        out = ctx.forward(*arrays, **options)
+        if not track:
+            if type(out) is tuple:
+                return tuple(_wrap(o, None, 0) for o in out)
+            return _wrap(out, None, 0)
+        ctx.inputs = tuple(a if n else None for a, n in zip(args, needs))
+        ctx.freed = False
+        if type(out) is tuple:
+            ctx.n_outputs = len(out)
+            ctx.output_meta = [(o.shape, o.dtype) for o in out]
+            return tuple(_wrap(o, ctx, i) for i, o in enumerate(out))
+        ctx.n_outputs = 1
+        return _wrap(out, ctx, 0)
+
+    def __repr__(self):
+        return f"<{type(self).__name__}>"
+
+
+def _wrap(array, node, index):
+    t = _new(Tensor)
+    t.data = array
+    t.grad = None
+    if node is not None and array.dtype.kind in "fc":
+        t.requires_grad = True
+        t.grad_fn = node
+        t._out_index = index
+    else:
+        t.requires_grad = False
+        t.grad_fn = None
+        t._out_index = 0
+    t._retains_grad = False
+    return t
+
+
+# Tensor's methods call Functions and Functions make Tensors; tensor.py fills this in once the
+# class exists, which breaks the import cycle without a lookup on every call.
+Tensor = None

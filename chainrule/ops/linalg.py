@@ -1,0 +1,85 @@
+"""Matrix products: matmul (torch's 1-D and batched rules) and linear (x @ W.T + b, fused)."""
+from .._backend import xp
+from ..autograd.function import Function
+from ._broadcast import unbroadcast
+
+
+class MatMul(Function):
+    def forward(self, a, b):
+        if a.ndim == 0 or b.ndim == 0:
+            raise ValueError(f"matmul: both arguments must be at least 1-D, got shapes {a.shape} "
+                             f"and {b.shape}")
+        k_a = a.shape[-1]
+        k_b = b.shape[0] if b.ndim == 1 else b.shape[-2]
+        if k_a != k_b:
+            raise ValueError(f"matmul: {a.shape} @ {b.shape}: inner sizes {k_a} and {k_b} differ")
+        self.a, self.b = a, b
+        try:
+            return a @ b
+        except ValueError:
+            raise ValueError(f"matmul: batch dims of {a.shape} and {b.shape} cannot be "
+                             "broadcast together") from None
+
+    def backward(self, grad):
+        a, b = self.a, self.b
+        need_a, need_b = self.needs_input_grad
+        if a.ndim == 2 and b.ndim == 2:
+            return (grad @ b.T if need_a else None), (a.T @ grad if need_b else None)
+        # Lift 1-D operands to matrices as matmul does, then drop the added axis again.
+        a2 = a[None, :] if a.ndim == 1 else a
+        b2 = b[:, None] if b.ndim == 1 else b
+        g2 = grad
+        if a.ndim == 1:
+            g2 = xp.expand_dims(g2, -2)
+        if b.ndim == 1:
+            g2 = xp.expand_dims(g2, -1)
+        grad_a = grad_b = None
+        if need_a:
+            grad_a = unbroadcast(g2 @ xp.swapaxes(b2, -1, -2), a2.shape)
+            grad_a = grad_a.reshape(a.shape)
+        if need_b:
+            grad_b = unbroadcast(xp.swapaxes(a2, -1, -2) @ g2, b2.shape)
+            grad_b = grad_b.reshape(b.shape)
+        return grad_a, grad_b
+
+
+class Linear(Function):
+    """y = x W^T + b in one GEMM; W keeps torch's (out_features, in_features) layout."""
+
+    def forward(self, x, weight, bias=None):
+        if weight.ndim != 2 or x.ndim == 0 or x.shape[-1] != weight.shape[1]:
+            raise ValueError(f"linear: input {x.shape} @ weight.T {weight.shape[::-1]}: expected "
+                             f"the input's last dim to be in_features={weight.shape[-1]}")
+        if bias is not None and bias.shape != (weight.shape[0],):
+            raise ValueError(f"linear: bias has shape {bias.shape}, expected "
+                             f"({weight.shape[0]},)")
+        self.x, self.weight, self.has_bias = x, weight, bias is not None
+        x2 = x if x.ndim == 2 else x.reshape(-1, x.shape[-1])
+        out = x2 @ weight.T
+        if bias is not None:
+            out += bias
+        return out if x.ndim == 2 else out.reshape(x.shape[:-1] + (weight.shape[0],))
+
+    def backward(self, grad):
+        need_x, need_w, need_b = self.needs_input_grad
+        x, weight = self.x, self.weight
+        g2 = grad if grad.ndim == 2 else grad.reshape(-1, grad.shape[-1])
+        grad_x = grad_w = grad_b = None
+        if need_x:
+            grad_x = g2 @ weight
+            if x.ndim != 2:
+                grad_x = grad_x.reshape(x.shape)
+        if need_w:
+            x2 = x if x.ndim == 2 else x.reshape(-1, x.shape[-1])
+            grad_w = g2.T @ x2
+        if need_b:
+            grad_b = g2.sum(axis=0)
+        return grad_x, grad_w, grad_b
+
+
+def matmul(a, b):
+    return MatMul.apply(a, b)
+
+
+def linear(input, weight, bias=None):
+    return Linear.apply(input, weight, bias)
