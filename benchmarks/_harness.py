@@ -1,0 +1,67 @@
+"""Timing helpers shared by every benchmark: both libraries in one process, alternating rounds,
+median of rounds, and the ratio chainrule / PyTorch (lower is better).
+
+The machine is shared and noisy, so absolute times drift; alternating the two contenders round
+by round exposes them to the same noise and keeps the ratio meaningful.
+"""
+import os
+import statistics
+import time
+
+os.environ.setdefault("OMP_NUM_THREADS", "2")
+
+
+def try_torch():
+    """PyTorch limited to the same 2 threads, or None when it is not installed."""
+    try:
+        import torch
+    except ImportError:
+        return None
+    torch.set_num_threads(2)
+    return torch
+
+
+def time_call(fn, number):
+    start = time.perf_counter()
+    for _ in range(number):
+        fn()
+    return (time.perf_counter() - start) / number
+
+
+def compare(contenders, rounds=15, number=None, warmup=3):
+    """Time each callable in ``contenders`` (name -> fn) over alternating rounds.
+
+    Returns name -> median seconds per call. ``number`` calls make a round; by default enough
+    for a round to last about 20 ms.
+    """
+    for fn in contenders.values():
+        for _ in range(warmup):
+            fn()
+    if number is None:
+        slowest = max(time_call(fn, 1) for fn in contenders.values())
+        number = max(1, int(0.02 / max(slowest, 1e-7)))
+    samples = {name: [] for name in contenders}
+    for _ in range(rounds):
+        for name, fn in contenders.items():
+            samples[name].append(time_call(fn, number))
+    return {name: statistics.median(s) for name, s in samples.items()}
+
+
+def fmt_time(seconds):
+    if seconds < 1e-3:
+        return f"{seconds * 1e6:.1f} us"
+    if seconds < 1:
+        return f"{seconds * 1e3:.2f} ms"
+    return f"{seconds:.2f} s"
+
+
+def print_table(title, rows):
+    """rows: list of (workload, chainrule_seconds, torch_seconds or None, target or None)."""
+    print(f"\n{title}")
+    print(f"| workload | chainrule | PyTorch | ratio | target |")
+    print(f"|---|---|---|---|---|")
+    for name, ours, theirs, target in rows:
+        ratio = f"{ours / theirs:.2f}" if theirs else "n/a"
+        tgt = f"<= {target}" if target else ""
+        print(f"| {name} | {fmt_time(ours)} | {fmt_time(theirs) if theirs else 'n/a'} | "
+              f"{ratio} | {tgt} |")
