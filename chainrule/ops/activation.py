@@ -35,9 +35,16 @@ class Tanh(Function):
         return grad * (1 - t * t)
 
 
+def _shift_by_max(x, axis):
+    # x - max(x) is <= 0; for inputs spanning more than the dtype's range it rounds to -inf,
+    # whose exp is exactly the 0 it should be, so that overflow is not worth a warning.
+    with xp.errstate(over="ignore"):
+        return x - x.max(axis=axis, keepdims=True)
+
+
 class Softmax(Function):
     def forward(self, x, axis):
-        shifted = x - x.max(axis=axis, keepdims=True)
+        shifted = _shift_by_max(x, axis)
         e = xp.exp(shifted, out=shifted)
         e /= e.sum(axis=axis, keepdims=True)
         self.out, self.axis = e, axis
@@ -51,7 +58,7 @@ class Softmax(Function):
 
 class LogSoftmax(Function):
     def forward(self, x, axis):
-        shifted = x - x.max(axis=axis, keepdims=True)
+        shifted = _shift_by_max(x, axis)
         shifted -= xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
         self.out, self.axis = shifted, axis
         return shifted

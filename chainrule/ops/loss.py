@@ -307,8 +307,8 @@ class BinaryCrossEntropy(_Pointwise):
 
     def derivatives(self, need_x, need_y):
         p = self.p
-        # torch's backward: (p - y) / max(p (1 - p), 1e-12)
-        dx = (p - self.y) / xp.maximum((1 - p) * p, 1e-12) if need_x else None
+        # torch's backward: (p - y) / max(p (1 - p), eps), eps the float32 nearest 1e-12
+        dx = (p - self.y) / xp.maximum((1 - p) * p, 9.999999960041972e-13) if need_x else None
         return dx, (self.log_q - self.log_p if need_y else None)
 
 
