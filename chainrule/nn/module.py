@@ -308,6 +308,8 @@ class Module:
             value = state_dict[key]
             try:
                 array = value.data if isinstance(value, Tensor) else xp.asarray(value)
+                if array.dtype.kind not in "biuf":
+                    raise TypeError
             except Exception:
                 errors.append(f'While copying the parameter named "{key}", expected a Tensor '
                               f"or array but received {type(value).__name__}")
