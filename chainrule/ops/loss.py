@@ -51,13 +51,14 @@ def _exp_rows(x2):
     if limits is None:
         info = xp.finfo(x2.dtype)
         limits = _LIMITS[x2.dtype] = (float(xp.sqrt(info.tiny)), float(xp.sqrt(info.max)))
-    with xp.errstate(over="ignore"):
+    e = xp.empty(x2.shape, x2.dtype)      # C order even for a transposed input: backward
+    with xp.errstate(over="ignore"):      # writes into it through a flat view
         if x2.dtype == xp.float64:
-            e = xp.exp(x2)
+            xp.exp(x2, out=e)
         else:
             # exp(x) = 2^(x log2 e): NumPy's float32 exp2 is twice as fast as its exp, and
             # rounding x log2 e adds at most |x| * 6e-8 relative error (a few ulp for logits).
-            e = xp.multiply(x2, _LOG2E)
+            xp.multiply(x2, _LOG2E, out=e)
             xp.exp2(e, out=e)
     s = e @ xp.ones(x2.shape[1], x2.dtype)        # a BLAS matvec: faster than e.sum(1)
     ok = (s >= limits[0]) & (s <= limits[1])
