@@ -1,6 +1,6 @@
 """Losses as fused Functions: value and reduction in one forward, the closed-form gradient in
 one backward, no intermediate graph. Input checking lives in chainrule.nn.functional."""
-from .._backend import xp, stable_sigmoid
+from .._backend import xp
 from ..autograd.function import Function
 
 
@@ -336,21 +336,40 @@ class BinaryCrossEntropy(_Pointwise):
 
 
 class BinaryCrossEntropyWithLogits(_Pointwise):
-    """(1 - y) x - l log(sigmoid(x)) with l = 1 + (pos_weight - 1) y, where
-    log(sigmoid(x)) = min(x, 0) - log1p(exp(-|x|)) never overflows."""
+    """(1 - y) x + l softplus(-x) with l = 1 + (pos_weight - 1) y (torch's formula), where
+    softplus(-x) = -log sigmoid(x) = max(-x, 0) + log1p(exp(-|x|)) never overflows; without
+    pos_weight that is the classic max(x, 0) - x y + log1p(exp(-|x|))."""
 
     def loss(self, x, y, pos_weight=None):
-        log_sig = xp.minimum(x, 0) - xp.log1p(xp.exp(-xp.abs(x)))
-        lw = 1 if pos_weight is None else 1 + (pos_weight - 1) * y
-        self.x, self.y, self.lw, self.pw, self.log_sig = x, y, lw, pos_weight, log_sig
-        return (1 - self.y) * x - lw * log_sig
+        e = xp.abs(x)
+        xp.negative(e, out=e)
+        xp.exp(e, out=e)                       # exp(-|x|) in (0, 1]
+        self.x, self.y, self.pw, self.e = x, y, pos_weight, e
+        if pos_weight is None:
+            out = xp.maximum(x, 0)
+            out -= x * y
+            out += xp.log1p(e)
+            return out
+        self.sp = xp.maximum(-x, 0) + xp.log1p(e)          # softplus(-x)
+        self.lw = 1 + (pos_weight - 1) * y
+        return (1 - y) * x + self.lw * self.sp
 
     def derivatives(self, need_x, need_y):
         dx = dy = None
         if need_x:
-            dx = (1 - self.y) - self.lw * stable_sigmoid(-self.x)
+            # sigmoid(+-x) from the saved e = exp(-|x|): 1 / (1 + e) on one side of 0,
+            # e / (1 + e) on the other, so neither loses digits to 1 - sigmoid.
+            x, e = self.x, self.e
+            if self.pw is None:                                 # sigmoid(x) - y
+                dx = xp.where(x >= 0, 1, e).astype(e.dtype, copy=False)
+                dx /= 1 + e
+                dx -= self.y
+            else:                                               # (1 - y) - l sigmoid(-x)
+                sig_neg = xp.where(x >= 0, e, 1).astype(e.dtype, copy=False)
+                sig_neg /= 1 + e
+                dx = (1 - self.y) - self.lw * sig_neg
         if need_y:
-            dy = -self.x if self.pw is None else -self.x - (self.pw - 1) * self.log_sig
+            dy = -self.x if self.pw is None else (self.pw - 1) * self.sp - self.x
         return dx, dy
 
 
