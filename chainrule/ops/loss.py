@@ -37,6 +37,7 @@ def _flat_targets(t, n_classes, ignore_index):
 
 
 _LIMITS = {}
+_INF = float("inf")
 _LOG2E = 1.4426950408889634
 
 
@@ -292,14 +293,14 @@ class Huber(_Pointwise):
     """0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta)."""
 
     def loss(self, x, y, delta=1.0):
-        d = x - y
-        a = xp.abs(d)
-        self.d, self.delta = d, delta
-        return xp.where(a < delta, 0.5 * d * d, delta * (a - 0.5 * delta))
+        # With c = clip(d, -delta, delta), c (d - c / 2) is 0.5 d^2 inside and
+        # delta (|d| - delta / 2) outside: both branches without a select.
+        self.d, self.delta = x - y, delta
+        self.c = xp.clip(self.d, -delta, delta)
+        return self.c * (self.d - 0.5 * self.c)
 
     def derivatives(self, need_x, need_y):
-        dx = xp.clip(self.d, -self.delta, self.delta)
-        return dx, (-dx if need_y else None)
+        return self.c, (-self.c if need_y else None)
 
 
 class SmoothL1(_Pointwise):
@@ -307,11 +308,11 @@ class SmoothL1(_Pointwise):
 
     def loss(self, x, y, beta=1.0):
         d = x - y
-        a = xp.abs(d)
         self.d, self.beta = d, beta
         if beta == 0:
-            return a
-        return xp.where(a < beta, (0.5 / beta) * d * d, a - 0.5 * beta)
+            return xp.abs(d)
+        c = xp.clip(d, -beta, beta)               # the huber loss with delta = beta, / beta
+        return c * (d - 0.5 * c) / beta
 
     def derivatives(self, need_x, need_y):
         dx = xp.sign(self.d) if self.beta == 0 else xp.clip(self.d / self.beta, -1, 1)
@@ -323,15 +324,15 @@ class BinaryCrossEntropy(_Pointwise):
 
     def loss(self, p, y):
         with xp.errstate(divide="ignore"):
-            self.log_p = xp.maximum(xp.log(p), -100)
-            self.log_q = xp.maximum(xp.log1p(-p), -100)
+            self.log_p = xp.clip(xp.log(p), -100, _INF)
+            self.log_q = xp.clip(xp.log1p(-p), -100, _INF)
         self.p, self.y = p, y
         return -(y * self.log_p + (1 - y) * self.log_q)
 
     def derivatives(self, need_x, need_y):
         p = self.p
         # torch's backward: (p - y) / max(p (1 - p), eps), eps the float32 nearest 1e-12
-        dx = (p - self.y) / xp.maximum((1 - p) * p, 9.999999960041972e-13) if need_x else None
+        dx = (p - self.y) / xp.clip((1 - p) * p, 9.999999960041972e-13, _INF) if need_x else None
         return dx, (self.log_q - self.log_p if need_y else None)
 
 
@@ -346,11 +347,11 @@ class BinaryCrossEntropyWithLogits(_Pointwise):
         xp.exp(e, out=e)                       # exp(-|x|) in (0, 1]
         self.x, self.y, self.pw, self.e = x, y, pos_weight, e
         if pos_weight is None:
-            out = xp.maximum(x, 0)
+            out = xp.clip(x, 0, _INF)
             out -= x * y
             out += xp.log1p(e)
             return out
-        self.sp = xp.maximum(-x, 0) + xp.log1p(e)          # softplus(-x)
+        self.sp = xp.clip(-x, 0, _INF) + xp.log1p(e)        # softplus(-x)
         self.lw = 1 + (pos_weight - 1) * y
         return (1 - y) * x + self.lw * self.sp
 
@@ -360,12 +361,13 @@ class BinaryCrossEntropyWithLogits(_Pointwise):
             # sigmoid(+-x) from the saved e = exp(-|x|): 1 / (1 + e) on one side of 0,
             # e / (1 + e) on the other, so neither loses digits to 1 - sigmoid.
             x, e = self.x, self.e
+            m = (x >= 0).astype(e.dtype)
             if self.pw is None:                                 # sigmoid(x) - y
-                dx = xp.where(x >= 0, 1, e).astype(e.dtype, copy=False)
+                dx = e * (1 - m) + m
                 dx /= 1 + e
                 dx -= self.y
             else:                                               # (1 - y) - l sigmoid(-x)
-                sig_neg = xp.where(x >= 0, e, 1).astype(e.dtype, copy=False)
+                sig_neg = e * m + (1 - m)
                 sig_neg /= 1 + e
                 dx = (1 - self.y) - self.lw * sig_neg
         if need_y:
@@ -381,9 +383,9 @@ class KLDiv(_Pointwise):
         if log_target:
             self.ey = xp.exp(y)
             return self.ey * (y - x)
-        pos = y > 0
-        self.log_y = xp.log(xp.where(pos, y, 1))
-        return xp.where(pos, y * self.log_y, 0) - y * x
+        # log(y + [y == 0]) is log y, and 0 where y == 0, which makes y log y = 0 there.
+        self.log_y = xp.log(y + (y == 0))
+        return y * (self.log_y - x)
 
     def derivatives(self, need_x, need_y):
         if self.log_target:
@@ -391,5 +393,5 @@ class KLDiv(_Pointwise):
             dy = self.ey * (self.y - self.x + 1) if need_y else None
         else:
             dx = -self.y
-            dy = xp.where(self.y > 0, self.log_y + 1 - self.x, 0) if need_y else None
+            dy = (self.log_y + 1 - self.x) * (self.y > 0) if need_y else None
         return dx, dy
