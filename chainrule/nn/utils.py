@@ -7,6 +7,7 @@ penalty ``lam/2 * l2_penalty`` is the same as ``weight_decay=lam``. For exact ze
 only gives weights that hover around zero.)
 """
 import math
+import warnings
 
 from .._backend import xp
 from ..autograd import Function
@@ -70,9 +71,13 @@ def clip_grads_with_norm_(parameters, max_norm, total_norm, foreach=None):
     if not grads:
         return
     total = total_norm.data if isinstance(total_norm, Tensor) else xp.asarray(total_norm)
+    if not xp.isfinite(total):
+        warnings.warn(f"clip_grad_norm_: the total gradient norm is {float(total)}; scaling the "
+                      "gradients by it leaves nan in them", RuntimeWarning, stacklevel=3)
     coef = xp.minimum(float(max_norm) / (total + 1e-6), 1.0).astype(total.dtype)
-    for g in grads:
-        xp.multiply(g, coef, out=g, casting="same_kind")
+    with xp.errstate(invalid="ignore"):
+        for g in grads:
+            xp.multiply(g, coef, out=g, casting="same_kind")
 
 
 def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False,

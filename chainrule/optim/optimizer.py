@@ -39,6 +39,9 @@ class Optimizer:
         if isinstance(params, Tensor):
             raise TypeError(f"{type(self).__name__}: params should be an iterable of Tensors or "
                             "dicts, but got a Tensor; wrap it in a list")
+        if isinstance(params, set):
+            raise TypeError(f"{type(self).__name__}: parameters must be in an ordered collection "
+                            "(a list), not a set, whose order changes between runs")
         groups = list(params)
         if not groups:
             raise ValueError(f"{type(self).__name__}: got an empty parameter list")
