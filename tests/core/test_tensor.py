@@ -227,3 +227,18 @@ def test_tie_gradient_is_shared_for_full_max():
     x = cr.tensor([1.0, 3.0, 3.0], requires_grad=True)
     x.max().backward()
     np.testing.assert_array_equal(x.grad.numpy(), [0.0, 0.5, 0.5])
+
+
+def test_augmented_assignment_updates_in_place_under_no_grad():
+    w = cr.ones(2, requires_grad=True)
+    ref = w
+    with cr.no_grad():
+        w -= 0.5 * cr.ones(2)
+    assert w is ref and w.requires_grad
+    np.testing.assert_array_equal(w.detach().numpy(), [0.5, 0.5])
+    with pytest.raises(RuntimeError, match="in-place"):
+        w += 1
+    h = w * 2
+    h += w  # recorded: rebinds h to a new node
+    h.sum().backward()
+    np.testing.assert_array_equal(w.grad.numpy(), [3.0, 3.0])
