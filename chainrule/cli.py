@@ -30,8 +30,8 @@ def _parser():
                           description="Train an MLP on scikit-learn's 8x8 digits, print test "
                                       "accuracy, precision, recall, F1 and the confusion "
                                       "matrix, and write the model and training curves.")
-    demo.add_argument("--epochs", type=_positive_int, default=40,
-                      help="passes over the training data (default: 40)")
+    demo.add_argument("--epochs", type=_positive_int, default=50,
+                      help="passes over the training data (default: 50)")
     demo.add_argument("--out", default="demo_out",
                       help="directory for model.safetensors and training_curves.png "
                            "(default: ./demo_out)")

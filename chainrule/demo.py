@@ -14,7 +14,7 @@ __all__ = ["build_model", "run"]
 _INSTALL_HINT = 'pip install "chainrule[datasets]"'
 
 
-def build_model(dropout=0.2):
+def build_model(dropout=0.3):
     """The demo's MLP: 64 pixels -> 256 -> 128 -> 10 class scores, ReLU and dropout between."""
     from . import nn
     return nn.Sequential(
@@ -43,7 +43,7 @@ def _epoch_lines(stream, epochs):
     return EpochLine()
 
 
-def run(epochs=40, out="demo_out", seed=0, progress=True, stream=None):
+def run(epochs=50, out="demo_out", seed=0, progress=True, stream=None):
     """Train, evaluate and save the digits classifier.
 
     Args:
@@ -123,7 +123,7 @@ def run(epochs=40, out="demo_out", seed=0, progress=True, stream=None):
     return res
 
 
-def main(epochs=40, out="demo_out", seed=0, progress=True):
+def main(epochs=50, out="demo_out", seed=0, progress=True):
     """Command-line entry: returns the exit status (1 when scikit-learn is missing)."""
     try:
         import sklearn  # noqa: F401  (the digits ship with scikit-learn)
