@@ -4,6 +4,7 @@ Per epoch fit() does, in order: model.train(); for each (x, y) batch zero_grad, 
 loss, backward, optional gradient clipping, optimizer.step(); then validation in eval mode under
 no_grad; scheduler.step() (ReduceLROnPlateau gets the monitored loss); callbacks' on_epoch_end.
 """
+import contextlib
 import math
 import numbers
 
@@ -67,24 +68,33 @@ def _lr(optimizer):
     return float(groups[0]["lr"]) if groups else None
 
 
-def _run_eval(model, data, loss_fn, metric_set, op):
-    was_training = getattr(model, "training", False)
-    model.eval()
-    total, n = 0.0, 0
-    metric_set.reset()
+@contextlib.contextmanager
+def _inference(model):
+    """Eval mode and no_grad inside; the model's previous mode restored after."""
+    was_training = getattr(model, "training", None)
+    if was_training is not None:
+        model.eval()
     try:
         with no_grad():
-            for step, batch in enumerate(_as_batches(data, op)):
-                x, y = _pair(batch, op)
-                out = model(x)
-                if loss_fn is not None:
-                    k = _count(y)
-                    total += _check_loss(loss_fn(out, y), op, step) * k
-                    n += k
-                if metric_set:
-                    metric_set.update(out, y)
+            yield
     finally:
-        model.train(was_training)
+        if was_training is not None:
+            model.train(was_training)
+
+
+def _run_eval(model, data, loss_fn, metric_set, op):
+    total, n = 0.0, 0
+    metric_set.reset()
+    with _inference(model):
+        for step, batch in enumerate(_as_batches(data, op)):
+            x, y = _pair(batch, op)
+            out = model(x)
+            if loss_fn is not None:
+                k = _count(y)
+                total += _check_loss(loss_fn(out, y), op, step) * k
+                n += k
+            if metric_set:
+                metric_set.update(out, y)
     logs = {"loss": total / n} if n else {}
     logs.update(metric_set.compute())
     return logs
@@ -114,15 +124,10 @@ def predict(model, data):
         Tensor of outputs, batches joined along dim 0.
     """
     from ..ops.shape import cat
-    was_training = getattr(model, "training", False)
-    model.eval()
     outs = []
-    try:
-        with no_grad():
-            for batch in _as_batches(data, "predict"):
-                outs.append(model(_inputs(batch)))
-    finally:
-        model.train(was_training)
+    with _inference(model):
+        for batch in _as_batches(data, "predict"):
+            outs.append(model(_inputs(batch)))
     if not outs:
         raise ValueError("predict: data yielded no batches")
     return outs[0] if len(outs) == 1 else cat(outs, 0)
