@@ -119,6 +119,17 @@ def _fsync_dir(directory):
         os.close(fd)
 
 
+def _file_mode(path):
+    """The permissions a plain open() would give (mkstemp makes 0600): the old file's if one
+    is being replaced, else 0666 less the umask."""
+    try:
+        return os.stat(path).st_mode & 0o7777
+    except OSError:
+        mask = os.umask(0)
+        os.umask(mask)
+        return 0o666 & ~mask
+
+
 def save(obj, path):
     """Save nested dicts/lists of Tensors, arrays and plain values to one safetensors file.
 
@@ -142,6 +153,7 @@ def save(obj, path):
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(tmp, _file_mode(path))
         os.replace(tmp, path)
     except BaseException:
         try:

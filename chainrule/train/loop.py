@@ -173,8 +173,9 @@ def _train_epoch(model, data, loss_fn, optimizer, metric_set, clip, callbacks, b
         callbacks.call("on_batch_end", step, {"loss": value, "size": k})
         bar.update(logs)
     if n == 0:
-        raise ValueError("fit: train_data yielded no batches (empty dataset, or drop_last with "
-                         "fewer samples than batch_size?)")
+        raise ValueError("fit: train_data yielded no batches (an empty dataset, drop_last with "
+                         "fewer samples than batch_size, or a one-shot generator already "
+                         "used up? pass a DataLoader)")
     logs.update(metric_set.compute())
     return logs
 

@@ -85,3 +85,14 @@ def test_cli_delegates_report_a_missing_module(monkeypatch, capsys):
     monkeypatch.setitem(sys.modules, "benchmarks", None)
     assert cli.main(["bench"]) == 1
     assert "benchmarks" in capsys.readouterr().err
+
+
+def test_example_train_your_own_runs(tmp_path, capsys):
+    import runpy
+    from pathlib import Path
+    script = Path(__file__).resolve().parents[2] / "examples" / "train_your_own.py"
+    module = runpy.run_path(str(script))
+    module["main"](out=str(tmp_path))
+    out = capsys.readouterr().out
+    assert "test:" in out and (tmp_path / "model.safetensors").exists()
+    assert (tmp_path / "last.safetensors").exists()

@@ -55,6 +55,19 @@ def test_round_trip_nested_structure_keeps_types_and_dtypes(tmp_path):
     assert os.listdir(tmp_path) == ["ck.safetensors"]  # no temporary file left behind
 
 
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permissions")
+def test_saved_file_gets_normal_permissions_not_mkstemps_0600(tmp_path):
+    mask = os.umask(0o022)
+    try:
+        io.save({"a": 1}, tmp_path / "m.safetensors")
+        assert (tmp_path / "m.safetensors").stat().st_mode & 0o777 == 0o644
+        os.chmod(tmp_path / "m.safetensors", 0o600)  # a replaced file keeps its mode
+        io.save({"a": 2}, tmp_path / "m.safetensors")
+        assert (tmp_path / "m.safetensors").stat().st_mode & 0o777 == 0o600
+    finally:
+        os.umask(mask)
+
+
 def test_plain_values_and_single_tensor_round_trip(tmp_path):
     for obj in (3, None, "x", [1, 2.5, True], chainrule.ones(2, 2), np.arange(3)):
         io.save(obj, tmp_path / "v.safetensors")
