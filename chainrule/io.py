@@ -3,7 +3,8 @@
 Layout of a file written by ``save``: every Tensor and NumPy array is a safetensors tensor
 under a dotted key (``model.fc1.weight``); the nesting and the plain values (str, int, float,
 bool, None) are JSON in the header metadata under ``"chainrule"``, with a tag on each leaf so a
-Tensor comes back a Tensor and an array an array, and a CRC-32 of each tensor's bytes. A flat dict of tensors keeps its own keys, so
+Tensor comes back a Tensor and an array an array, and a CRC-32 of each tensor's bytes (the
+format has no checksum of its own). A flat dict of tensors keeps its own keys, so
 ``save(model.state_dict(), path)`` is an ordinary state_dict file that
 ``safetensors.torch.load_file`` reads, and a file PyTorch wrote with ``save_file`` loads here
 as a flat dict of Tensors.
@@ -53,7 +54,7 @@ class _Encoder:
         key = self.key_for(path)
         array = array if array.flags.c_contiguous else array.copy(order="C")
         self.tensors[key] = array
-        # safetensors has no checksum of its own; a flipped bit must not load silently.
+        # A flipped bit in the data must not load silently.
         return {"t": tag, "k": key, "crc": zlib.crc32(array)}
 
     def encode(self, obj, path):

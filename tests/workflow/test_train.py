@@ -167,8 +167,8 @@ def test_progress_bar_on_a_terminal_shows_loss_and_metrics(monkeypatch, use_tqdm
 
 def test_history_plot_writes_an_image_and_names_the_extra(tmp_path, monkeypatch):
     h = History()
-    for e, (l, vl, a) in enumerate([(1.0, 1.1, 0.5), (0.5, 0.7, 0.8), (0.3, 0.6, 0.9)]):
-        h.on_epoch_end(e, {"loss": l, "val_loss": vl, "accuracy": a, "lr": 0.1})
+    for e, (loss, vl, a) in enumerate([(1.0, 1.1, 0.5), (0.5, 0.7, 0.8), (0.3, 0.6, 0.9)]):
+        h.on_epoch_end(e, {"loss": loss, "val_loss": vl, "accuracy": a, "lr": 0.1})
     path = h.plot(tmp_path / "sub" / "curves.png")
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     import sys
