@@ -10,7 +10,7 @@ from chainrule.data import DataLoader, TensorDataset
 from chainrule.train import (EarlyStopping, ModelCheckpoint, fit, load_checkpoint,
                              save_checkpoint)
 
-from .conftest import blobs, mlp
+from ._problems import blobs, mlp
 
 
 def _weights(model):

@@ -4,7 +4,7 @@ import numpy as np
 import chainrule
 from chainrule import nn
 
-from .conftest import mlp
+from ._problems import mlp
 
 
 def _torch_mlp(torch):

@@ -11,7 +11,7 @@ from chainrule.data import DataLoader, TensorDataset
 from chainrule.train import Callback, History, evaluate, fit, predict
 from chainrule.train.progress import progress_bar
 
-from .conftest import mlp
+from ._problems import mlp
 
 
 def _fit(model, train, **kw):
