@@ -128,7 +128,7 @@ def _encode(y_true, y_pred):
     return classes, inverse[:n], inverse[n:]
 
 
-def check_sample_weight(fname, sample_weight, n_samples):
+def check_sample_weight(fname, sample_weight, n_samples, allow_all_zero=False):
     """Return ``sample_weight`` as a 1-D numeric array of length ``n_samples`` (or None)."""
     if sample_weight is None:
         return None
@@ -142,6 +142,10 @@ def check_sample_weight(fname, sample_weight, n_samples):
         )
     if w.dtype.kind not in "biuf":
         raise ValueError(f"{fname}: sample_weight must be numeric; got dtype {w.dtype}")
+    if not allow_all_zero and not np.any(w):
+        raise ValueError(
+            f"{fname}: Sample weights must contain at least one non-zero number."
+        )
     return w
 
 

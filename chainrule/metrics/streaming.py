@@ -106,7 +106,8 @@ def _check_batch(name, preds, target, num_classes, threshold, sample_weight):
             f"{name}.update: preds and target must have the same number of samples; "
             f"got {p.shape[0]} and {t.shape[0]}"
         )
-    w = check_sample_weight(f"{name}.update", sample_weight, t.shape[0])
+    # One batch may weigh nothing; compute() checks the total instead.
+    w = check_sample_weight(f"{name}.update", sample_weight, t.shape[0], allow_all_zero=True)
     return p, t, w
 
 
