@@ -91,6 +91,10 @@ def prf_from_counts(
         (precision, recall, fbeta, support): floats with support None when averaged,
         else arrays with support = true_sum.
     """
+    # scikit-learn rebuilds these sums from 2x2 confusion matrices as tp + fp and
+    # tp + fn; doing the same keeps weighted supports identical to the last bit.
+    pred_sum = tp_sum + (pred_sum - tp_sum)
+    true_sum = tp_sum + (true_sum - tp_sum)
     if average == "micro":
         tp_sum = np.sum(tp_sum).reshape(1)
         pred_sum = np.sum(pred_sum).reshape(1)

@@ -60,17 +60,19 @@ def _is_integral(values):
     return values.dtype.kind in "biu" or bool(np.all(np.mod(values, 1) == 0))
 
 
-def type_of_target(fname, name, y):
+def type_of_target(fname, name, y, count_classes=True):
     """Classify a target array as scikit-learn's ``type_of_target`` does.
 
     Args:
         fname: calling function's name, for error messages.
         name: argument name ("y_true", "y_pred"), for error messages.
         y: np.ndarray (column vectors already flattened).
+        count_classes: if False, a 1-D label array is reported as "labels"
+            instead of "binary"/"multiclass", which saves sorting it.
 
     Returns:
         One of "binary", "multiclass", "multilabel-indicator", "continuous",
-        "multiclass-multioutput", "continuous-multioutput", "unknown".
+        "multiclass-multioutput", "continuous-multioutput", "unknown" (or "labels").
     """
     if y.ndim not in (1, 2) or y.size == 0:
         return "unknown"
@@ -84,6 +86,8 @@ def type_of_target(fname, name, y):
             return "continuous" + suffix
     if y.dtype.kind == "c":
         raise ValueError(f"{fname}: complex {name} is not supported")
+    if y.ndim == 1 and not count_classes:
+        return "labels"
     try:
         n_unique = np.unique(y).shape[0]
     except TypeError:  # an object array mixing str and numbers cannot be sorted
@@ -178,8 +182,13 @@ def check_targets(fname, y_true, y_pred, sample_weight=None):
         raise ValueError(f"{fname}: got empty y_true and y_pred; at least 1 sample is required")
     weight = check_sample_weight(fname, sample_weight, yt.shape[0])
 
-    type_true = type_of_target(fname, "y_true", yt)
-    type_pred = type_of_target(fname, "y_pred", yp)
+    # Binary or multiclass is settled after encoding; count classes here only
+    # when an error message needs the exact type.
+    type_true = type_of_target(fname, "y_true", yt, count_classes=False)
+    type_pred = type_of_target(fname, "y_pred", yp, count_classes=False)
+    if len({type_true, type_pred}) > 1 and "labels" in (type_true, type_pred):
+        type_true = type_of_target(fname, "y_true", yt)
+        type_pred = type_of_target(fname, "y_pred", yp)
     y_types = {type_true, type_pred}
     if y_types == {"binary", "multiclass"}:
         y_types = {"multiclass"}
@@ -189,7 +198,7 @@ def check_targets(fname, y_true, y_pred, sample_weight=None):
             f"{type_pred} targets"
         )
     y_type = y_types.pop()
-    if y_type not in ("binary", "multiclass", "multilabel-indicator"):
+    if y_type not in ("labels", "multilabel-indicator"):
         raise ValueError(f"{fname}: {y_type} is not supported")
 
     if y_type == "multilabel-indicator":

@@ -139,6 +139,9 @@ def assert_same_value(ours, theirs, exact_dtype=True):
         for a, b in zip(ours, theirs):
             assert_same_value(a, b, exact_dtype)
         return
+    if isinstance(theirs, str):
+        assert ours == theirs
+        return
     if isinstance(theirs, float):
         assert isinstance(ours, float), (type(ours), ours)
         np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=0, equal_nan=True)
