@@ -1,4 +1,4 @@
-"""Shared helpers for the metrics tests: seeded random cases and side-by-side runs with scikit-learn."""
+"""Helpers for the metrics tests: seeded random cases, side-by-side runs with scikit-learn."""
 
 import warnings
 
@@ -9,7 +9,7 @@ pytest.importorskip("sklearn")
 
 
 class FakeTensor:
-    """Stands in for a chainrule Tensor: only detach(), numpy() and __array__, as the metrics rely on."""
+    """Stands in for a chainrule Tensor: just detach(), numpy() and __array__."""
 
     def __init__(self, data):
         self._data = np.asarray(data)
@@ -95,7 +95,7 @@ def random_case(rng):
     if not multilabel and rng.random() < 0.6:
         pool = np.concatenate([classes, absent]) if rng.random() < 0.2 else classes
         pos_label = rng.choice(pool).item()
-    zero_division = [ "warn", 0, 1, np.nan, 0.0, 1.0][int(rng.integers(6))]
+    zero_division = ["warn", 0, 1, np.nan, 0.0, 1.0][int(rng.integers(6))]
     return dict(
         y_true=y_true,
         y_pred=y_pred,
