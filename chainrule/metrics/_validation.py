@@ -119,7 +119,7 @@ def _encode(y_true, y_pred):
         hi = max(int(y_true.max()), int(y_pred.max()))
         # A counting table beats sorting when labels are dense small integers,
         # which is what classifiers produce; fall back to np.unique otherwise.
-        if hi - lo < max(4 * n, 1 << 16):
+        if hi - lo < max(4 * n, 1 << 16) and -(1 << 62) < lo and hi < (1 << 62):
             t = y_true.astype(np.int64, copy=False) - lo
             p = y_pred.astype(np.int64, copy=False) - lo
             size = hi - lo + 1
@@ -271,9 +271,9 @@ def check_zero_division(fname, zero_division):
     )
 
 
-def check_average(fname, average, allow_binary=True):
+def check_average(fname, average):
     """Reject an unknown ``average`` with a message naming the valid ones."""
-    options = AVERAGE_OPTIONS + (("binary",) if allow_binary else ())
+    options = AVERAGE_OPTIONS + ("binary",)
     if average not in options:
         raise ValueError(f"{fname}: average has to be one of {options}; got {average!r}")
 
