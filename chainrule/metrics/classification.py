@@ -113,9 +113,10 @@ def confusion_matrix(y_true, y_pred, *, labels=None, sample_weight=None, normali
     flat = np.bincount(
         true_idx * n_labels + pred_idx, weights=w, minlength=n_labels * n_labels
     )
-    cm = flat.reshape(n_labels, n_labels)
-    if w is not None and w.dtype.kind in "biu":
-        cm = cm.astype(np.int64)
+    # Integer weights keep integer counts; the explicit cast also undoes bincount
+    # returning int64 for an empty input even when the weights are float.
+    float_weights = w is not None and w.dtype.kind == "f"
+    cm = flat.reshape(n_labels, n_labels).astype(np.float64 if float_weights else np.int64)
     if normalize is not None:
         with np.errstate(all="ignore"):
             if normalize == "true":
@@ -151,11 +152,13 @@ def _label_counts(fname, t, labels, samplewise):
         tp = np.bincount(t.true[hit], weights=hit_w, minlength=n_classes)
         pred = np.bincount(t.pred, weights=w, minlength=n_classes)
         true = np.bincount(t.true, weights=w, minlength=n_classes)
-        if labels is None:
-            return tp, pred, true
-        index, found = lookup_labels(fname, t.classes, labels)
-        zero = np.zeros((), dtype=true.dtype)
-        return tuple(np.where(found, c[index], zero) for c in (tp, pred, true))
+        # scikit-learn's counts (hence support, and the report's text) turn float
+        # when weighted or when nothing at all was predicted right; follow suit.
+        dtype = np.float64 if (w is not None or not hit.any()) else np.int64
+        if labels is not None:
+            index, found = lookup_labels(fname, t.classes, labels)
+            tp, pred, true = (np.where(found, c[index], 0) for c in (tp, pred, true))
+        return tuple(c.astype(dtype) for c in (tp, pred, true))
 
     y_true, y_pred = t.true != 0, t.pred != 0
     if labels is not None:
@@ -187,7 +190,9 @@ def _label_counts(fname, t, labels, samplewise):
     for m in (both, y_pred, y_true):
         rows, cols_hit = np.nonzero(m)
         out.append(np.bincount(cols_hit, weights=w[rows], minlength=m.shape[1]))
-    return tuple(out)
+    # Match scikit-learn's dtype: an empty weighted bincount stays integer there.
+    as_float = w.dtype.kind == "f" or y_true.any() or y_pred.any()
+    return tuple(c.astype(np.float64 if as_float else np.int64) for c in out)
 
 
 def _prfs(fname, t, *, beta, labels, pos_label, average, warn_for, zero_division):
