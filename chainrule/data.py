@@ -83,10 +83,10 @@ def random_split(dataset, lengths, generator=None):
     """
     n = len(dataset)
     lengths = list(lengths)
-    if lengths and all(isinstance(f, float) for f in lengths) and \
-            math.isclose(sum(lengths), 1.0) and sum(lengths) <= 1.0 + 1e-9:
-        if any(f < 0 for f in lengths):
-            raise ValueError(f"random_split: fractions must be >= 0; got {lengths}")
+    if lengths and all(isinstance(f, float) for f in lengths):
+        if not math.isclose(sum(lengths), 1.0) or any(f < 0 for f in lengths):
+            raise ValueError(f"random_split: fractions must be >= 0 and sum to 1; got "
+                             f"{lengths}")
         counts = [int(math.floor(n * f)) for f in lengths]
         for i in range(n - sum(counts)):
             counts[i % len(counts)] += 1

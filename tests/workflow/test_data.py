@@ -138,3 +138,5 @@ def test_random_split_lengths_and_fractions():
     assert a2.indices == a.indices
     with pytest.raises(ValueError, match="does not equal"):
         random_split(ds, [5, 4])
+    with pytest.raises(ValueError, match="sum to 1"):
+        random_split(ds, [0.5, 0.4])

@@ -165,6 +165,19 @@ def test_progress_bar_on_a_terminal_shows_loss_and_metrics(monkeypatch, use_tqdm
     assert progress_bar(3, "x", False, _TTY()).__class__.__name__ == "_Silent"
 
 
+def test_fit_draws_a_bar_per_epoch_on_a_terminal(problem, monkeypatch):
+    train, val, _ = problem
+    stream = _TTY()
+    monkeypatch.setattr("sys.stdout", stream)
+    _fit(mlp(), train, epochs=2, val_data=val, metrics=["accuracy"])
+    text = stream.getvalue()
+    assert "Epoch 1/2" in text and "Epoch 2/2" in text and "val_accuracy=" in text
+    stream = _TTY()
+    monkeypatch.setattr("sys.stdout", stream)
+    _fit(mlp(), train, epochs=1, progress=False)
+    assert stream.getvalue() == ""
+
+
 def test_history_plot_writes_an_image_and_names_the_extra(tmp_path, monkeypatch):
     h = History()
     for e, (loss, vl, a) in enumerate([(1.0, 1.1, 0.5), (0.5, 0.7, 0.8), (0.3, 0.6, 0.9)]):
