@@ -169,7 +169,7 @@ def test_fit_draws_a_bar_per_epoch_on_a_terminal(problem, monkeypatch):
     train, val, _ = problem
     stream = _TTY()
     monkeypatch.setattr("sys.stdout", stream)
-    _fit(mlp(), train, epochs=2, val_data=val, metrics=["accuracy"])
+    _fit(mlp(), train, epochs=2, val_data=val, metrics=["accuracy"], progress=True)
     text = stream.getvalue()
     assert "Epoch 1/2" in text and "Epoch 2/2" in text and "val_accuracy=" in text
     stream = _TTY()
