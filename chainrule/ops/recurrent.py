@@ -27,17 +27,24 @@ from .._backend import xp
 from ..autograd.function import Function
 
 
-def sigmoid_(a):
+def sigmoid_(a, one):
     """In place, a <- 1 / (1 + exp(-a)): torch's formula, exact to the last bit that matters.
 
-    For a < -88 (float32) exp(-a) rounds to inf and the result is the exact limit 0; callers
-    run inside ``xp.errstate(over="ignore")`` so that IEEE rounding raises no warning.
+    ``one`` is a 0-d array of a's dtype (a Python 1 costs a conversion on every call). For
+    a < -88 (float32) exp(-a) rounds to inf and the result is the exact limit 0; callers run
+    inside ``xp.errstate(over="ignore")`` so that this IEEE rounding raises no warning.
     """
     xp.negative(a, out=a)
     xp.exp(a, out=a)
-    a += 1
+    xp.add(a, one, out=a)
     xp.reciprocal(a, out=a)
     return a
+
+
+def recurrent_operand(w_hh, B):
+    """W_hh.T for the per-step GEMM h @ W_hh.T: a contiguous copy when the batch is large enough
+    for OpenBLAS to run about 20% faster on it, a free view for batch 1 (a GEMV either way)."""
+    return xp.ascontiguousarray(w_hh.T) if B > 1 else w_hh.T
 
 
 class Plan:

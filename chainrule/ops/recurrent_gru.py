@@ -6,7 +6,7 @@
     h' = (1 - z) * n + z * h
 """
 from .._backend import xp
-from .recurrent import FusedRecurrent, sigmoid_
+from .recurrent import FusedRecurrent, recurrent_operand, sigmoid_
 
 
 class GRUFunction(FusedRecurrent):
@@ -36,8 +36,9 @@ class GRUFunction(FusedRecurrent):
         keep = 1 if save else 0
         HH = xp.empty((T if save else 1, B, 3 * H), dtype)
         tmp = xp.empty((B, H), dtype)
+        one = xp.ones((), dtype)
         A3 = A.reshape(T, B, 3, H)
-        w_hh_t = w_hh.T
+        w_hh_t = recurrent_operand(w_hh, B)
         p, q, ns = plan.p, plan.q, plan.ns
         with xp.errstate(over="ignore"):
             for t in plan.order:
@@ -47,7 +48,7 @@ class GRUFunction(FusedRecurrent):
                 a = A3[t, :n]
                 rz, r, z, new = A[t, :n, :2 * H], a[:, 0], a[:, 1], a[:, 2]
                 rz += hh[:, :2 * H]
-                sigmoid_(rz)
+                sigmoid_(rz, one)
                 hn = hh[:, 2 * H:]
                 if b_hn is not None:
                     hn += b_hn

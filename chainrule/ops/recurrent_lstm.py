@@ -8,7 +8,7 @@
     h' = o * tanh(c')
 """
 from .._backend import xp
-from .recurrent import FusedRecurrent, sigmoid_
+from .recurrent import FusedRecurrent, recurrent_operand, sigmoid_
 
 
 class LSTMFunction(FusedRecurrent):
@@ -27,45 +27,80 @@ class LSTMFunction(FusedRecurrent):
     def forward(self, x, h0, c0, w_ih, w_hh, b_ih=None, b_hh=None, reverse=False, lengths=None):
         plan, x2d, A, S = self._setup(x, h0, w_ih, w_hh, b_ih, b_hh, reverse, lengths, c0)
         self.plan = plan
-        T, B, H = plan.T, plan.B, w_hh.shape[1]
-        dtype, save = x.dtype, self.save
         if b_ih is not None:
             A += b_ih + b_hh
-        # With grad, every step keeps its cell state and tanh(c); without, one slot is reused.
-        keep = 1 if save else 0
-        C = (xp.zeros if lengths is not None else xp.empty)((T + 1 if save else 1, B, H), dtype)
-        C[T * plan.p * keep] = self._initial_state(c0, B, H, dtype)
-        TC = xp.empty((T if save else 1, B, H), dtype)
+        c0 = self._initial_state(c0, plan.B, w_hh.shape[1], x.dtype)
+        w_hh_t = recurrent_operand(w_hh, plan.B)
+        with xp.errstate(over="ignore"):
+            if self.save or plan.gather is not None:
+                C = self._sequence_loop(A, S, c0, w_hh_t)
+                c_n = plan.final(C) if self.save else plan.unsort_batch(C[0])
+            else:
+                c_n = self._inference_loop(A, S, c0, w_hh_t)
+        out, h_n = self._outputs(S)
+        if self.save:
+            self.x2d, self.A, self.C, self.S = x2d, A, C, S
+            self.w_ih, self.w_hh = w_ih, w_hh
+        return out, h_n, c_n
+
+    def _sequence_loop(self, A, S, c0, w_hh_t):
+        """The general loop: A becomes the activations (i, f, g, o) in place and, with grad,
+        every step keeps c (in C) and tanh(c) (in self.TC) for backward. Returns C."""
+        plan, save = self.plan, self.save
+        T, B, H = plan.T, plan.B, c0.shape[1]
+        dtype = A.dtype
+        keep = 1 if save else 0           # without grad one slot of C and TC is reused
+        C = (xp.zeros if plan.gather is not None else xp.empty)((T + 1 if save else 1, B, H),
+                                                                dtype)
+        C[T * plan.p * keep] = c0
+        TC = self.TC = xp.empty((T if save else 1, B, H), dtype)
         hh = xp.empty((B, 4 * H), dtype)
         gt = xp.empty((B, H), dtype)
         ig = xp.empty((B, H), dtype)
+        one = xp.ones((), dtype)
         A4 = A.reshape(T, B, 4, H)
-        w_hh_t = w_hh.T
         p, q, ns = plan.p, plan.q, plan.ns
-        with xp.errstate(over="ignore"):
-            for t in plan.order:
-                n = ns[t]
-                z = A[t, :n]
-                xp.matmul(S[t + p, :n], w_hh_t, out=hh[:n])
-                z += hh[:n]
-                a = A4[t, :n]
-                i, f, g, o = a[:, 0], a[:, 1], a[:, 2], a[:, 3]
-                xp.tanh(g, out=gt[:n])          # before sigmoid_ overwrites the g block
-                sigmoid_(z)
-                xp.copyto(g, gt[:n])
-                c_prev, c = C[(t + p) * keep, :n], C[(t + q) * keep, :n]
-                tc = TC[t * keep, :n]
-                xp.multiply(f, c_prev, out=c)
-                xp.multiply(i, g, out=ig[:n])
-                c += ig[:n]
-                xp.tanh(c, out=tc)
-                xp.multiply(o, tc, out=S[t + q, :n])
-        out, h_n = self._outputs(S)
-        c_n = plan.final(C) if save else plan.unsort_batch(C[0])
-        if save:
-            self.x2d, self.A, self.C, self.TC, self.S = x2d, A, C, TC, S
-            self.w_ih, self.w_hh = w_ih, w_hh
-        return out, h_n, c_n
+        for t in plan.order:
+            n = ns[t]
+            z = A[t, :n]
+            xp.matmul(S[t + p, :n], w_hh_t, out=hh[:n])
+            z += hh[:n]
+            a = A4[t, :n]
+            i, f, g, o = a[:, 0], a[:, 1], a[:, 2], a[:, 3]
+            xp.tanh(g, out=gt[:n])              # before sigmoid_ overwrites the g block
+            sigmoid_(z, one)
+            xp.copyto(g, gt[:n])
+            c_prev, c = C[(t + p) * keep, :n], C[(t + q) * keep, :n]
+            tc = TC[t * keep, :n]
+            xp.multiply(f, c_prev, out=c)
+            xp.multiply(i, g, out=ig[:n])
+            c += ig[:n]
+            xp.tanh(c, out=tc)
+            xp.multiply(o, tc, out=S[t + q, :n])
+        return C
+
+    def _inference_loop(self, A, S, c, w_hh_t):
+        """Without grad and lengths: one gate buffer with fixed block views and as few array
+        calls per step as possible, which is what batch-1 inference is made of. Returns c_n."""
+        plan = self.plan
+        B, H = c.shape
+        dtype = A.dtype
+        Z = xp.empty((B, 4 * H), dtype)
+        zi, zf, zg, zo = (Z[:, k * H:(k + 1) * H] for k in range(4))
+        gt, ig, tc = (xp.empty((B, H), dtype) for _ in range(3))
+        one = xp.ones((), dtype)
+        p, q = plan.p, plan.q
+        for t in plan.order:
+            xp.matmul(S[t + p], w_hh_t, out=Z)
+            xp.add(Z, A[t], out=Z)
+            xp.tanh(zg, out=gt)
+            sigmoid_(Z, one)                     # the g block's sigmoid goes unused
+            xp.multiply(zf, c, out=c)
+            xp.multiply(zi, gt, out=ig)
+            xp.add(c, ig, out=c)
+            xp.tanh(c, out=tc)
+            xp.multiply(zo, tc, out=S[t + q])
+        return c
 
     def backward(self, dout, dh_n, dc_n):
         plan, A, C, TC, S, w_hh = self.plan, self.A, self.C, self.TC, self.S, self.w_hh

@@ -3,7 +3,7 @@
     h' = tanh(W_ih x + b_ih + W_hh h + b_hh)      (or relu instead of tanh)
 """
 from .._backend import xp
-from .recurrent import FusedRecurrent
+from .recurrent import FusedRecurrent, recurrent_operand
 
 
 class RNNFunction(FusedRecurrent):
@@ -29,7 +29,7 @@ class RNNFunction(FusedRecurrent):
         if b_ih is not None:
             Z += b_ih + b_hh
         hh = xp.empty((B, H), x.dtype)
-        w_hh_t = w_hh.T
+        w_hh_t = recurrent_operand(w_hh, B)
         p, q, ns = plan.p, plan.q, plan.ns
         for t in plan.order:
             n = ns[t]
