@@ -58,3 +58,55 @@ def assert_close(ours, theirs, rtol=1e-7, atol=1e-10, what=""):
             assert a is None and b is None, f"{what}[{k}]: one side is None"
             continue
         np.testing.assert_allclose(a, b, rtol=rtol, atol=atol, err_msg=f"{what}[{k}]")
+
+
+def make_pair(torch, kind, *args, **kwargs):
+    """(chainrule module, torch module) of ``kind`` in float64 with the same weights."""
+    from chainrule.nn import rnn
+    if kind.startswith("rnn"):
+        kwargs["nonlinearity"] = kind[4:]
+    name = {"lstm": "LSTM", "gru": "GRU"}.get(kind, "RNN")
+    theirs = getattr(torch.nn, name)(*args, **kwargs).double()
+    ours = getattr(rnn, name)(*args, **kwargs, dtype=np.float64)
+    ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
+    return ours, theirs
+
+
+def make_cell_pair(torch, kind, *args, **kwargs):
+    from chainrule.nn import rnn_cells
+    if kind.startswith("rnn"):
+        kwargs["nonlinearity"] = kind[4:]
+    name = {"lstm": "LSTMCell", "gru": "GRUCell"}.get(kind, "RNNCell")
+    theirs = getattr(torch.nn, name)(*args, **kwargs).double()
+    ours = getattr(rnn_cells, name)(*args, **kwargs, dtype=np.float64)
+    ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
+    return ours, theirs
+
+
+def flat_outputs(result):
+    """(output, h) or (output, (h, c)) -> [output, h(, c)]; a cell's h or (h, c) -> list."""
+    if not isinstance(result, tuple):
+        return [result]
+    out, rest = result
+    if isinstance(out, tuple) or not isinstance(rest, tuple):
+        return [out] + (list(rest) if isinstance(rest, tuple) else [rest])
+    return [out] + list(rest)
+
+
+def backward_both(torch, ours_outs, theirs_outs, seed=3):
+    """Back-propagate the same random projection through both libraries' outputs."""
+    rng = np.random.default_rng(seed)
+    loss_o = loss_t = 0
+    for o, t in zip(ours_outs, theirs_outs):
+        w = rng.normal(size=tuple(t.shape))
+        loss_o = loss_o + (o * cr.tensor(w)).sum()
+        loss_t = loss_t + (t * torch.from_numpy(w)).sum()
+    loss_o.backward()
+    loss_t.backward()
+
+
+def assert_module_grads(ours, theirs, rtol=1e-7, atol=1e-10):
+    named = dict(theirs.named_parameters())
+    for name, p in ours.named_parameters():
+        np.testing.assert_allclose(p.grad.data, named[name].grad.numpy(), rtol=rtol, atol=atol,
+                                   err_msg=name)
