@@ -1,0 +1,353 @@
+"""Losses as fused Functions: value and reduction in one forward, the closed-form gradient in
+one backward, no intermediate graph. Input checking lives in chainrule.nn.functional."""
+from .._backend import xp, stable_sigmoid
+from ..autograd.function import Function
+
+
+# ---- class-index targets (cross entropy, nll) ------------------------------------------------
+def _rows(x):
+    """View (N, C, d1, ...) logits as (rows, C) with the class axis last (a copy for K-dim)."""
+    if x.ndim == 2:
+        return x
+    if x.ndim == 1:
+        return x[None, :]
+    return xp.moveaxis(x, 1, -1).reshape(-1, x.shape[1])
+
+
+def _unrows(g2, shape):
+    """Undo _rows on a gradient of shape (rows, C)."""
+    if len(shape) == 2:
+        return g2
+    if len(shape) == 1:
+        return g2[0]
+    return xp.moveaxis(g2.reshape((shape[0],) + shape[2:] + (shape[1],)), -1, 1)
+
+
+def _flat_targets(t, n_classes, ignore_index):
+    """Flat positions of each row's target in the (rows, C) view, the non-ignored mask (None if
+    none is ignored) and the targets with ignored entries replaced by class 0."""
+    t = t.reshape(-1)
+    valid = t != ignore_index
+    if valid.all():
+        valid = None
+    else:
+        t = xp.where(valid, t, 0)
+    return t + xp.arange(0, t.size * n_classes, n_classes), valid, t
+
+
+def _exp_rows(x2):
+    """e = exp(x2 - shift) with its row sums s and the per-row shift (None when unshifted).
+
+    Plain exp(x) is tried first: for everyday logits no row sum leaves [sqrt(tiny), sqrt(max)],
+    and skipping the max-subtraction saves two passes over the data. Rows that do leave it
+    (extreme logits) are redone shifted by their max, the textbook stable form.
+    """
+    info = xp.finfo(x2.dtype)
+    with xp.errstate(over="ignore"):
+        e = xp.exp(x2)
+    s = e @ xp.ones(x2.shape[1], x2.dtype) if x2.ndim == 2 and x2.shape[1] else e.sum(1)
+    ok = (s >= xp.sqrt(info.tiny)) & (s <= xp.sqrt(info.max))
+    if ok.all():
+        return e, s, None
+    rows = xp.flatnonzero(~ok)
+    with xp.errstate(over="ignore", invalid="ignore"):
+        xr = x2[rows]
+        m = xr.max(axis=1, keepdims=True)
+        er = xp.exp(xr - m)
+    e[rows] = er
+    s[rows] = er.sum(axis=1)
+    shift = xp.zeros(x2.shape[0], x2.dtype)
+    shift[rows] = m[:, 0]
+    return e, s, shift
+
+
+class CrossEntropy(Function):
+    """Fused log-softmax + negative log likelihood, with torch's weight, ignore_index,
+    label_smoothing and probability targets.
+
+    With lse_i = log sum_c exp(x_ic), smoothing eps, C classes and class weights w (all 1 when
+    not given), a class-index target t_i gives
+
+        loss_i = (1 - eps) w_{t_i} (lse_i - x_{i t_i}) + (eps / C) sum_c w_c (lse_i - x_ic)
+
+    (0 where t_i == ignore_index; 'mean' divides the sum by sum_i w_{t_i} over kept rows), and
+    a probability target y_i (smoothed to y' = (1 - eps) y + eps / C) gives
+    loss_i = sum_c w_c y'_ic (lse_i - x_ic) ('mean' divides by the number of rows).
+    The gradient is softmax(x_i) * (weight mass of row i) - (target weights of row i).
+    """
+
+    def forward(self, x, target, weight=None, ignore_index=-100, reduction="mean",
+                label_smoothing=0.0):
+        x2 = _rows(x)
+        n, c = x2.shape
+        self.x2, self.shape, self.reduction = x2, x.shape, reduction
+        self.weight, self.eps = weight, label_smoothing
+        e, s, shift = _exp_rows(x2)
+        self.e, self.s = e, s
+        lse = xp.log(s)
+        if shift is not None:
+            lse += shift
+        self.prob = target.shape == x.shape
+        if self.prob:
+            loss = self._forward_prob(x2, _rows(target), lse)
+            out_shape = x.shape[:1] + x.shape[2:] if x.ndim > 1 else ()
+        else:
+            loss = self._forward_index(x2, target, lse, ignore_index)
+            out_shape = target.shape
+        if reduction == "none":
+            return loss.reshape(out_shape)
+        total = loss.sum()
+        if reduction == "mean":
+            with xp.errstate(invalid="ignore", divide="ignore"):
+                total = total / self.den       # 0/0 = nan when every target is ignored, as torch
+        return xp.asarray(total)
+
+    def _forward_index(self, x2, target, lse, ignore_index):
+        c = x2.shape[1]
+        flat, valid, t = _flat_targets(target, c, ignore_index)
+        picked = x2.reshape(-1).take(flat)
+        eps, w = self.eps, self.weight
+        if not eps and w is None and valid is None:      # the everyday case: a = 1, b = 0
+            self.flat, self.a, self.b, self.w_sum = flat, 1, 0, c
+            self.den = x2.shape[0] if self.reduction == "mean" else 1
+            return lse - picked
+        # a: weight of each row's nll term; b: of its smoothing term (times w_c for class c).
+        keep = xp.ones(t.shape, x2.dtype) if valid is None else valid.astype(x2.dtype)
+        a = keep * (1 - eps) if w is None else keep * ((1 - eps) * w.take(t))
+        b = keep * (eps / c)
+        w_sum = c if w is None else w.sum()
+        loss = lse * (a + b * w_sum) - a * picked
+        if eps:
+            loss -= b * (x2.sum(axis=1) if w is None else x2 @ w)
+        if self.reduction == "mean":
+            self.den = keep.sum() if w is None else (keep * w.take(t)).sum()
+        else:
+            self.den = 1
+        self.flat, self.a, self.b, self.w_sum = flat, a, b, w_sum
+        return loss
+
+    def _forward_prob(self, x2, y2, lse):
+        if self.eps:
+            y2 = y2 * (1 - self.eps) + self.eps / x2.shape[1]
+        wy = y2 if self.weight is None else y2 * self.weight
+        self.wy, self.lse, self.mass = wy, lse, wy.sum(axis=1)
+        self.den = x2.shape[0]
+        return lse * self.mass - xp.einsum("ij,ij->i", wy, x2)
+
+    def _softmax_times(self, coef):
+        """e * coef[:, None], written into the saved exp buffer on the first backward (it is
+        not needed afterwards) and recomputed should backward run again (retain_graph)."""
+        e = self.e
+        if e is None:
+            e = _exp_rows(self.x2)[0]
+        self.e = None
+        return xp.multiply(e, coef[:, None], out=e)
+
+    def backward(self, grad):
+        need_x, need_t = self.needs_input_grad[:2]
+        g = grad / self.den if self.reduction == "mean" else grad
+        g = g.reshape(-1) if self.reduction == "none" else g
+        if self.prob:
+            return self._backward_prob(g, need_x, need_t)
+        ga = g * self.a
+        mass = ga + g * self.b * self.w_sum if self.eps else ga   # each row's total weight
+        gx = self._softmax_times(xp.broadcast_to(mass / self.s, self.s.shape))
+        flat_gx = gx.reshape(-1)
+        flat_gx[self.flat] -= ga
+        if self.eps:
+            gb = xp.broadcast_to(g * self.b, self.s.shape)[:, None]
+            gx -= gb if self.weight is None else gb * self.weight
+        return _unrows(gx, self.shape), None, None
+
+    def _backward_prob(self, g, need_x, need_t):
+        g_col = xp.broadcast_to(g, self.s.shape)[:, None]
+        gx = gt = None
+        if need_t:
+            # d loss / d y = (1 - eps) w_c (lse - x_c): computed before e is overwritten below.
+            gt = (self.lse[:, None] - self.x2) * ((1 - self.eps) * g_col)
+            if self.weight is not None:
+                gt *= self.weight
+            gt = _unrows(gt, self.shape)
+        if need_x:
+            gx = self._softmax_times(xp.broadcast_to(g * self.mass / self.s, self.s.shape))
+            gx -= g_col * self.wy
+            gx = _unrows(gx, self.shape)
+        return gx, gt, None
+
+
+class NLLLoss(Function):
+    """loss_i = -w_{t_i} x_{i t_i} (0 where t_i == ignore_index); 'mean' divides the sum by
+    the summed weight of the kept targets."""
+
+    def forward(self, x, target, weight=None, ignore_index=-100, reduction="mean"):
+        x2 = _rows(x)
+        flat, valid, t = _flat_targets(target, x2.shape[1], ignore_index)
+        coef = xp.ones(t.shape, x.dtype) if weight is None else weight.take(t)
+        if valid is not None:
+            coef *= valid
+        loss = -coef * x2.reshape(-1).take(flat)
+        self.shape, self.flat, self.coef, self.reduction = x.shape, flat, coef, reduction
+        self.den = coef.sum() if reduction == "mean" else 1
+        if reduction == "none":
+            return loss.reshape(target.shape)
+        with xp.errstate(invalid="ignore", divide="ignore"):
+            return xp.asarray(loss.sum() / self.den)
+
+    def backward(self, grad):
+        g = grad.reshape(-1) if self.reduction == "none" else grad / self.den
+        gx = xp.zeros((self.flat.size, self.shape[1] if len(self.shape) > 1 else self.shape[0]),
+                      grad.dtype)
+        gx.reshape(-1)[self.flat] = -self.coef * g
+        return _unrows(gx, self.shape), None, None
+
+
+# ---- elementwise losses ---------------------------------------------------------------------
+class _Pointwise(Function):
+    """Shared weighting and reduction of an elementwise loss l(x, y).
+
+    Subclasses define ``loss(x, y, **options)`` (saving what they need) and
+    ``derivatives(need_x, need_y)`` -> (dl/dx, dl/dy), elementwise and before weighting.
+    'mean' divides by the number of elements, or by sum(weight) where ``mean_by_weight_sum``
+    (torch's weighted mse and l1); 'batchmean' by the first dim (kl_div).
+    """
+
+    mean_by_weight_sum = False
+
+    def forward(self, x, y, weight=None, reduction="mean", **options):
+        loss = self.loss(x, y.astype(x.dtype, copy=False), **options)
+        if weight is not None:
+            loss = loss * weight
+        self.weight, self.reduction = weight, reduction
+        if reduction == "none":
+            return loss
+        if reduction == "sum":
+            return xp.asarray(loss.sum())
+        if reduction == "batchmean":
+            self.count = x.shape[0] if x.ndim else 1
+        elif weight is not None and self.mean_by_weight_sum:
+            self.count = weight.sum()
+        else:
+            self.count = loss.size
+        with xp.errstate(invalid="ignore", divide="ignore"):
+            return xp.asarray(loss.sum() / self.count)
+
+    def backward(self, grad):
+        need_x, need_y = self.needs_input_grad[:2]
+        if self.reduction in ("mean", "batchmean"):
+            grad = grad / self.count
+        if self.weight is not None:
+            grad = grad * self.weight
+        dx, dy = self.derivatives(need_x, need_y)
+        return (grad * dx if need_x else None), (grad * dy if need_y else None), None
+
+
+class MSE(_Pointwise):
+    mean_by_weight_sum = True
+
+    def loss(self, x, y):
+        self.d = x - y
+        return self.d * self.d
+
+    def derivatives(self, need_x, need_y):
+        dx = 2 * self.d
+        return dx, (-dx if need_y else None)
+
+
+class L1(_Pointwise):
+    mean_by_weight_sum = True
+
+    def loss(self, x, y):
+        d = x - y
+        self.sign = xp.sign(d)      # 0 at d == 0, as torch
+        return xp.abs(d)
+
+    def derivatives(self, need_x, need_y):
+        return self.sign, (-self.sign if need_y else None)
+
+
+class Huber(_Pointwise):
+    """0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta)."""
+
+    def loss(self, x, y, delta=1.0):
+        d = x - y
+        a = xp.abs(d)
+        self.d, self.delta = d, delta
+        return xp.where(a < delta, 0.5 * d * d, delta * (a - 0.5 * delta))
+
+    def derivatives(self, need_x, need_y):
+        dx = xp.clip(self.d, -self.delta, self.delta)
+        return dx, (-dx if need_y else None)
+
+
+class SmoothL1(_Pointwise):
+    """0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta (beta = 0 is the l1 loss)."""
+
+    def loss(self, x, y, beta=1.0):
+        d = x - y
+        a = xp.abs(d)
+        self.d, self.beta = d, beta
+        if beta == 0:
+            return a
+        return xp.where(a < beta, (0.5 / beta) * d * d, a - 0.5 * beta)
+
+    def derivatives(self, need_x, need_y):
+        dx = xp.sign(self.d) if self.beta == 0 else xp.clip(self.d / self.beta, -1, 1)
+        return dx, (-dx if need_y else None)
+
+
+class BinaryCrossEntropy(_Pointwise):
+    """-(y log p + (1 - y) log(1 - p)), each log clamped at -100 as torch does."""
+
+    def loss(self, p, y):
+        with xp.errstate(divide="ignore"):
+            self.log_p = xp.maximum(xp.log(p), -100)
+            self.log_q = xp.maximum(xp.log1p(-p), -100)
+        self.p, self.y = p, y
+        return -(y * self.log_p + (1 - y) * self.log_q)
+
+    def derivatives(self, need_x, need_y):
+        p = self.p
+        # torch's backward: (p - y) / max(p (1 - p), eps), eps the float32 nearest 1e-12
+        dx = (p - self.y) / xp.maximum((1 - p) * p, 9.999999960041972e-13) if need_x else None
+        return dx, (self.log_q - self.log_p if need_y else None)
+
+
+class BinaryCrossEntropyWithLogits(_Pointwise):
+    """(1 - y) x - l log(sigmoid(x)) with l = 1 + (pos_weight - 1) y, where
+    log(sigmoid(x)) = min(x, 0) - log1p(exp(-|x|)) never overflows."""
+
+    def loss(self, x, y, pos_weight=None):
+        log_sig = xp.minimum(x, 0) - xp.log1p(xp.exp(-xp.abs(x)))
+        lw = 1 if pos_weight is None else 1 + (pos_weight - 1) * y
+        self.x, self.y, self.lw, self.pw, self.log_sig = x, y, lw, pos_weight, log_sig
+        return (1 - self.y) * x - lw * log_sig
+
+    def derivatives(self, need_x, need_y):
+        dx = dy = None
+        if need_x:
+            dx = (1 - self.y) - self.lw * stable_sigmoid(-self.x)
+        if need_y:
+            dy = -self.x if self.pw is None else -self.x - (self.pw - 1) * self.log_sig
+        return dx, dy
+
+
+class KLDiv(_Pointwise):
+    """y (log y - x), 0 where y == 0; with log_target, exp(y) (y - x)."""
+
+    def loss(self, x, y, log_target=False):
+        self.x, self.y, self.log_target = x, y, log_target
+        if log_target:
+            self.ey = xp.exp(y)
+            return self.ey * (y - x)
+        pos = y > 0
+        self.log_y = xp.log(xp.where(pos, y, 1))
+        return xp.where(pos, y * self.log_y, 0) - y * x
+
+    def derivatives(self, need_x, need_y):
+        if self.log_target:
+            dx = -self.ey
+            dy = self.ey * (self.y - self.x + 1) if need_y else None
+        else:
+            dx = -self.y
+            dy = xp.where(self.y > 0, self.log_y + 1 - self.x, 0) if need_y else None
+        return dx, dy
