@@ -1,13 +1,10 @@
 """3-5. Sigmoid, ReLU and tanh: curves and derivatives by autograd, and what they do in training."""
+from .. import nn
 from .._backend import xp
 from ..ops.activation import relu, sigmoid, tanh
-from . import _mlp, plots
-from ._compat import functional
+from . import plots
 from .activation_runs import curve, dying_relu, layer_gradient_norms, train_speed
 from .section import Section, fmt
-
-USES = ["sigmoid", "relu", "tanh", "Tensor.backward", "ops.linalg.linear", "optim.SGD"]
-
 
 def _draw_curve(ax, z, y, dy, name, derivative_name, ylim):
     ax.plot(z, y, color=plots.BLUE, label=name)
@@ -26,13 +23,12 @@ def _draw_depth(ax, norms, title):
 
 
 def run(ctx):
-    rng = ctx.rng
     width = 64 if ctx.quick else 100
     norms = {
-        "sigmoid, Xavier init": layer_gradient_norms(sigmoid, _mlp.xavier, rng(31), width=width),
-        "tanh, Xavier init": layer_gradient_norms(tanh, _mlp.xavier, rng(32), width=width),
-        "ReLU, He init": layer_gradient_norms(relu, _mlp.he, rng(33), width=width),
-        "ReLU, Xavier init": layer_gradient_norms(relu, _mlp.xavier, rng(34), width=width),
+        "sigmoid, Xavier init": layer_gradient_norms(nn.Sigmoid, "xavier", 31, width=width),
+        "tanh, Xavier init": layer_gradient_norms(nn.Tanh, "xavier", 32, width=width),
+        "ReLU, He init": layer_gradient_norms(nn.ReLU, "he", 33, width=width),
+        "ReLU, Xavier init": layer_gradient_norms(nn.ReLU, "xavier", 34, width=width),
     }
     tanh_section, sigmoid_weights = _tanh(ctx)
     return [_sigmoid(ctx, norms, sigmoid_weights), _relu(ctx, norms), tanh_section]
@@ -78,7 +74,7 @@ def _sigmoid(ctx, norms, trained_weights):
         findings=[
             f"Largest derivative measured by backward() on [−8, 8]: {dy.max():.6f} at "
             f"z = {fmt(z[xp.argmax(dy)])}; it matches σ(1 − σ) to {fmt(xp.abs(dy - exact).max())}.",
-            f"Outputs stay inside (0, 1): from {fmt(y.min())} to {1 - y.max():.2e} below 1.",
+            f"Outputs stay inside (0, 1): from {fmt(y.min())} to 1 − {fmt(1 - y.max())}.",
             f"20 sigmoid layers (Xavier init): the first layer's gradient is "
             f"{fmt(sig[0] / sig[-1])} times the last layer's; with ReLU and He init the ratio "
             f"is {fmt(relu_he[0] / relu_he[-1])}.",
@@ -88,7 +84,7 @@ def _sigmoid(ctx, norms, trained_weights):
                    "the weights, which stay unconstrained real numbers: the weights of the "
                    "sigmoid network trained in entry 5 range from "
                    f"{trained_weights[0]:.2f} to {trained_weights[1]:.2f}.",
-        dependencies=USES[:1] + USES[3:5])
+        dependencies=["sigmoid", "Tensor.backward", "nn.Linear", "nn.init.xavier_normal_"])
 
 
 def _relu(ctx, norms):
@@ -156,14 +152,15 @@ def _relu(ctx, norms):
             + ", ".join(f"{lr}: {m:.0%}" for lr, m in zip(lrs, dead_mean))
             + f". The gradient reaching any dead unit's weights is exactly {fmt(dead_grad)}, "
             "so nothing revives them."
-            + (f" ({n_diverged} runs at the largest rates diverged and are left out.)"
-               if n_diverged else ""),
+            + (f" ({n_diverged} of the runs at the largest rates diverged and "
+               f"{'is' if n_diverged == 1 else 'are'} left out.)" if n_diverged else ""),
         ],
         misstatement="ReLU has no vanishing-gradient problem, so any deep ReLU network trains.",
         correction="ReLU keeps gradients alive only with a suitable initialization (He), and "
                    "its zero half has a gradient of exactly 0: a unit pushed into it on every "
                    "input is dead for good, which large learning rates cause.",
-        dependencies=["relu", "Tensor.backward", "optim.SGD"])
+        dependencies=["relu", "Tensor.backward", "nn.Sequential", "nn.Linear",
+                      "nn.init.kaiming_normal_", "nn.functional.mse_loss", "optim.SGD"])
 
 
 def _tanh(ctx):
@@ -174,7 +171,7 @@ def _tanh(ctx):
     seeds = range(2 if ctx.quick else 3)
     lrs = [1.0, 3.0] if ctx.quick else [0.3, 1.0, 3.0, 10.0]
     results = {}
-    for name, act in (("tanh", tanh), ("sigmoid", sigmoid)):
+    for name, act in (("tanh", nn.Tanh), ("sigmoid", nn.Sigmoid)):
         runs = {lr: [train_speed(act, lr, 700 + s, steps) for s in seeds] for lr in lrs}
         # Best = lowest loss averaged over the whole run: fast and stable, not lucky at the end.
         best = min(lrs, key=lambda lr: xp.nan_to_num(
@@ -222,7 +219,7 @@ def _tanh(ctx):
         images=[(image, "tanh and its derivative beside the sigmoid, and training loss "
                  "curves of the same network with tanh and with sigmoid units",
                  "(a) tanh and its derivative by <code>backward()</code>; the sigmoid in grey. "
-                 f"(b) A 2-32-32-1 network on a circle-shaped two-class task (standardized "
+                 f"(b) A 2-32-1 network on a circle-shaped two-class task (standardized "
                  f"inputs), full-batch SGD, each activation at the learning rate from "
                  f"{', '.join(f'{lr:g}' for lr in lrs)} with the lowest mean training loss; "
                  f"mean of {len(seeds)} seeds, band = "
@@ -250,6 +247,7 @@ def _tanh(ctx):
                    "pre-activations. Initializers are rules for the starting weights, such as "
                    "Xavier/Glorot (designed with tanh-like activations in mind) and He (for "
                    "ReLU); the networks here use Xavier initialization with tanh units.",
-        dependencies=["tanh", "sigmoid", "Tensor.backward", "optim.SGD",
-                      functional()[1]])
+        dependencies=["tanh", "sigmoid", "Tensor.backward", "nn.Sequential", "nn.Tanh",
+                      "nn.Sigmoid", "nn.functional.binary_cross_entropy_with_logits",
+                      "optim.SGD"])
     return section, (float(sig_w.min()), float(sig_w.max()))

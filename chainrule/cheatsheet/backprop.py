@@ -166,7 +166,7 @@ def run(ctx):
     plots.panel_label(ax, "a")
     plots.panel_label(ax_diff, "b")
     check_png = ctx.save(fig, "backprop.png")
-    fig, (ax_graph,) = plots.figure(1, width=10.0, height=2.3)
+    fig, (ax_graph,) = plots.figure(1, width=10.0, height=2.0)
     draw_graph(ax_graph, out, nodes, edges, names)
     graph_png = ctx.save(fig, "backprop_graph.png")
 

@@ -6,8 +6,8 @@ from ..factories import tensor
 from ..nn.parameter import Parameter
 from ..ops.activation import softmax
 from ..optim import SGD
+from ..nn import functional as F
 from . import plots
-from ._compat import functional
 from .section import Section, fmt
 
 _P = xp.array([0.5, 0.3, 0.15, 0.05])
@@ -26,7 +26,6 @@ def fit_categorical(samples, k, steps, lr=1.0):
     Minimizing the mean cross entropy -1/N sum log q(x_i) maximizes the likelihood, so q
     should end at the empirical frequencies.
     """
-    F, _ = functional()
     logits = Parameter(xp.zeros((1, k)))
     opt = SGD([logits], lr=lr)
     target = tensor(samples)
@@ -41,7 +40,6 @@ def fit_categorical(samples, k, steps, lr=1.0):
 
 
 def run(ctx):
-    F, loss_source = functional()
     p_true = 0.3
     q = xp.linspace(0.005, 0.995, 199)
     bern = xp.stack([xp.full_like(q, p_true), 1 - xp.full_like(q, p_true)], axis=1)
@@ -152,4 +150,4 @@ def run(ctx):
                     "S = −k<sub>B</sub> Σ p ln p, which is where the name comes from; the link "
                     "is an analogy of formula, and nothing in the loss involves heat or "
                     "physical disorder.",
-        dependencies=["log", "softmax", loss_source, "optim.SGD"])]
+        dependencies=["log", "softmax", "nn.functional.cross_entropy", "optim.SGD"])]

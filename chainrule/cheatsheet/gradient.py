@@ -77,8 +77,8 @@ def run(ctx):
     lam_max = float(xp.linalg.eigvalsh(_A).max())
     finals = {eta: float(losses[-1]) for eta, (_, losses) in paths.items()}
 
-    fig, (ax, ax_loss, ax_dir) = plots.figure(3, width=10.6, height=3.6)
-    fig.get_layout_engine().set(w_pad=0.08)
+    fig, (ax, ax_loss, ax_dir) = plots.figure(3, width=10.6, height=3.6,
+                                              gridspec_kw={"width_ratios": [1.25, 1, 1]})
     x0, x1, y0, y1 = _VIEW
     xs, ys = xp.linspace(x0, x1, 160), xp.linspace(y0, y1, 140)
     gx, gy = xp.meshgrid(xs, ys)
@@ -90,12 +90,12 @@ def run(ctx):
         ax.plot(shown[:, 0], shown[:, 1], "o-", ms=2.4, lw=1.0, color=color, label=f"η = {eta}",
                 alpha=0.9)
     arrow = 1.2 * g0 / xp.linalg.norm(g0)
-    for sign, color, text, ha in ((1, plots.RED, "∇f (uphill)", "right"),
-                                  (-1, "#222", "−∇f (step)", "left")):
+    for sign, color, text, offset in ((1, plots.RED, "∇f (uphill)", (0.0, 0.28)),
+                                      (-1, "#222", "−∇f (step)", (0.25, -0.3))):
         ax.annotate("", xy=_START + sign * arrow, xytext=_START,
                     arrowprops=dict(arrowstyle="-|>", color=color, lw=2))
-        ax.text(*(_START + sign * arrow * 1.15), text, color=color, fontsize=8.5,
-                ha=ha, va="center")
+        ax.text(*(_START + sign * arrow + offset), text, color=color, fontsize=8.5,
+                ha="center", va="center")
     ax.plot(*_W_STAR, "*", color="#222", ms=11)
     ax.set(xlim=(x0, x1), ylim=(y0, y1), aspect="equal", title="Paths over the contours",
            xlabel="w₁", ylabel="w₂")
@@ -111,7 +111,7 @@ def run(ctx):
     step_angle = math.degrees(math.atan2(-g0[1], -g0[0]))
     ax_dir.axvline(step_angle, color="#222", ls=":", lw=1.2, label="direction of −∇f")
     ax_dir.axhline(0, color=plots.GREY, lw=0.8)
-    ax_dir.set(title="Slope of f along each direction", xlabel="direction (degrees)",
+    ax_dir.set(title="Slope along each direction", xlabel="direction (degrees)",
                ylabel="directional derivative", xticks=range(-180, 181, 90))
     ax_dir.legend(fontsize=7.5, loc="lower right")
     for a, letter in zip((ax, ax_loss, ax_dir), "abc"):

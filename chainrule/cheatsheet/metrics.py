@@ -1,16 +1,15 @@
 """10. Precision, recall and F1: definitions, a real confusion matrix, the threshold trade-off."""
 import warnings
 
+from .. import nn
 from .._backend import xp
 from ..autograd.grad_mode import no_grad
 from ..factories import tensor
 from ..metrics import (accuracy_score, confusion_matrix, f1_score, precision_score,
                        recall_score)
-from ..nn.parameter import Parameter
-from ..ops.linalg import linear
+from ..nn import functional as F
 from ..optim import Adam
 from . import plots
-from ._compat import functional
 from .section import Section, fmt
 
 _D = 6
@@ -25,25 +24,24 @@ def imbalanced(rng, n):
 
 def train_logistic(x, y, steps):
     """Logistic regression fitted by Adam on the mean binary cross entropy."""
-    F, _ = functional()
-    w, b = Parameter(xp.zeros((1, _D), xp.float32)), Parameter(xp.zeros(1, xp.float32))
-    opt = Adam([w, b], lr=0.05)
+    model = nn.Linear(_D, 1)
+    opt = Adam(model.parameters(), lr=0.05)
     target = tensor(y.astype(xp.float32)[:, None])
     for _ in range(steps):
-        loss = F.binary_cross_entropy_with_logits(linear(x, w, b), target)
+        loss = F.binary_cross_entropy_with_logits(model(x), target)
         opt.zero_grad()
         loss.backward()
         opt.step()
-    return w, b
+    return model
 
 
 def run(ctx):
     n = 1000 if ctx.quick else 3000
     x_train, y_train = imbalanced(ctx.rng(10), n)
     x_test, y_test = imbalanced(ctx.rng(100), n)
-    w, b = train_logistic(x_train, y_train, 100 if ctx.quick else 300)
+    model = train_logistic(x_train, y_train, 100 if ctx.quick else 300)
     with no_grad():
-        scores = linear(x_test, w, b).sigmoid().data[:, 0]
+        scores = model(x_test).sigmoid().data[:, 0]
     pred = (scores >= 0.5).astype(xp.int64)
     (tn, fp), (fn, tp) = confusion_matrix(y_test, pred).tolist()
     precision, recall = precision_score(y_test, pred), recall_score(y_test, pred)
@@ -136,5 +134,5 @@ def run(ctx):
                    f"positive (TP + FN). Here the swap would report {tp / (tp + fn):.3f} as "
                    f"precision and {tp / (tp + fp):.3f} as recall.",
         dependencies=["metrics.confusion_matrix", "metrics.precision_score",
-                      "metrics.recall_score", "metrics.f1_score", functional()[1],
-                      "optim.Adam"])]
+                      "metrics.recall_score", "metrics.f1_score", "nn.Linear",
+                      "nn.functional.binary_cross_entropy_with_logits", "optim.Adam"])]

@@ -1,21 +1,23 @@
 """9. Objective functions: the common losses against the error, and the objective in training."""
+from .. import nn
 from .._backend import xp
 from ..autograd.grad_mode import no_grad
 from ..factories import tensor
+from ..nn import functional as F
 from ..nn.parameter import Parameter
 from ..nn.utils import l2_penalty
-from ..ops.activation import tanh
 from ..ops.elementwise import where
 from ..optim import Adam
-from . import _mlp, plots
-from ._compat import functional
+from ..random import Generator
+from . import plots
+from ._mlp import linear_layers, mlp
 from .activation_runs import circles
 from .section import Section, fmt
 
 _LAMBDA = 1e-3
 
 
-def loss_curves(F):
+def loss_curves():
     """Each loss against the error e = prediction - target, and against the margin m = y f."""
     e = tensor(xp.linspace(-3, 3, 601))
     zero = tensor(xp.zeros(601))
@@ -34,38 +36,37 @@ def loss_curves(F):
     return e.data, regression, m.data, classification
 
 
-def train_classifier(F, steps, seed):
+def train_classifier(steps, seed):
     """A 2-16-1 tanh network on the circles task: objective, validation loss and accuracy."""
     x, y = circles(xp.random.default_rng(78), n=600)
     x_train, y_train, x_val, y_val = x[:400], y[:400], x[400:], y[400:]
-    layers = _mlp.init_mlp([2, 16, 1], xp.random.default_rng(seed), _mlp.xavier)
-    weights = [w for w, _ in layers]
-    opt = Adam(_mlp.parameters(layers), lr=0.03)
+    model = mlp([2, 16, 1], nn.Tanh, "xavier", Generator(seed))
+    weights = [m.weight for m in linear_layers(model)]
+    opt = Adam(model.parameters(), lr=0.03)
     history = {"objective": [], "train_loss": [], "val_loss": [], "val_accuracy": []}
     for _ in range(steps):
-        data_loss = F.binary_cross_entropy_with_logits(_mlp.forward(layers, x_train, tanh),
-                                                       y_train)
+        data_loss = F.binary_cross_entropy_with_logits(model(x_train), y_train)
         objective = data_loss + _LAMBDA * l2_penalty(weights)
         opt.zero_grad()
         objective.backward()
         opt.step()
         with no_grad():
-            z = _mlp.forward(layers, x_val, tanh)
+            z = model(x_val)
             history["val_loss"].append(F.binary_cross_entropy_with_logits(z, y_val).item())
             history["val_accuracy"].append(float(((z.data > 0) == (y_val.data > 0.5)).mean()))
         history["objective"].append(objective.item())
         history["train_loss"].append(data_loss.item())
-    error_slopes = error_rate_slopes(layers, x_val, y_val)
+    error_slopes = error_rate_slopes(model, x_val, y_val)
     return {k: xp.array(v) for k, v in history.items()}, error_slopes
 
 
-def error_rate_slopes(layers, x, y, eps=1e-6):
+def error_rate_slopes(model, x, y, eps=1e-6):
     """Central differences of the error rate with respect to every parameter."""
     def error_rate():
-        return float(((_mlp.forward(layers, x, tanh).data > 0) != (y.data > 0.5)).mean())
+        return float(((model(x).data > 0) != (y.data > 0.5)).mean())
     slopes = []
     with no_grad():
-        for p in _mlp.parameters(layers):
+        for p in model.parameters():
             flat = p.data.reshape(-1)
             for i in range(flat.size):
                 keep = flat[i]
@@ -91,10 +92,9 @@ def fit_line(loss_fn, x, y, steps):
 
 
 def run(ctx):
-    F, loss_source = functional()
-    e, regression, m, classification = loss_curves(F)
+    e, regression, m, classification = loss_curves()
     steps = 150 if ctx.quick else 400
-    history, error_slopes = train_classifier(F, steps, seed=90)
+    history, error_slopes = train_classifier(steps, seed=90)
     flat = int((error_slopes == 0).sum())
     rng = ctx.rng(9)
     x = rng.uniform(0, 10, 60)
@@ -200,5 +200,5 @@ def run(ctx):
                    "surrogate such as cross entropy, usually plus a regularization term, and "
                    "accuracy is reported alongside. Which loss is chosen also decides what a "
                    "good fit means, as the outliers in (d) show.",
-        dependencies=[loss_source, "nn.utils.l2_penalty", "optim.Adam", "where",
-                      "Tensor.backward"])]
+        dependencies=["nn.functional (mse, l1, huber, BCE-with-logits losses)",
+                      "nn.utils.l2_penalty", "nn.Sequential", "optim.Adam", "where"])]

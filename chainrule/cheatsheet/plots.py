@@ -46,6 +46,5 @@ def save(fig, out_dir, name):
 
 
 def panel_label(ax, letter):
-    """The (a), (b), ... tag in the corner of a panel, referred to by the captions."""
-    ax.text(-0.02, 1.04, f"({letter})", transform=ax.transAxes, ha="right", va="bottom",
-            fontsize=10, fontweight="bold", color="#444")
+    """Prefix the panel's title with its (a), (b), ... tag, which the captions refer to."""
+    ax.set_title(f"({letter})  {ax.get_title()}")

@@ -1,12 +1,11 @@
 """8. L1 and L2: proximal L1 gives exact zeros, L2 shrinks without zeroing."""
+from .. import nn
 from .._backend import xp
 from ..factories import tensor
-from ..nn.parameter import Parameter
+from ..nn import functional as F
 from ..nn.utils import l1_penalty
-from ..ops.linalg import matmul
 from ..optim import SGD
 from . import plots
-from ._compat import functional
 from .section import Section, fmt
 
 _D, _INFORMATIVE = 40, 5
@@ -17,7 +16,7 @@ def sparse_regression(rng, n=200):
     x = rng.standard_normal((n, _D))
     w = xp.zeros(_D)
     w[:_INFORMATIVE] = rng.uniform(1, 2, _INFORMATIVE) * rng.choice([-1, 1], _INFORMATIVE)
-    return tensor(x), tensor(x @ w + 0.5 * rng.standard_normal(n)), w
+    return tensor(x), tensor((x @ w + 0.5 * rng.standard_normal(n))[:, None]), w
 
 
 def train(x, y, method, lam, steps, lr=0.1):
@@ -26,18 +25,18 @@ def train(x, y, method, lam, steps, lr=0.1):
     method: "l1" (SGD's proximal step, l1=lam), "l1-subgradient" (lam * |w|_1 added to the
     loss) or "l2" (weight_decay=lam, i.e. lam/2 |w|^2 added to the loss).
     """
-    F, _ = functional()
-    w = Parameter(xp.zeros(_D))
-    opt = SGD([w], lr=lr, l1=lam if method == "l1" else 0.0,
+    model = nn.Linear(_D, 1, bias=False, dtype=xp.float64)
+    nn.init.zeros_(model.weight)
+    opt = SGD(model.parameters(), lr=lr, l1=lam if method == "l1" else 0.0,
               weight_decay=lam if method == "l2" else 0.0)
     for _ in range(steps):
-        loss = F.mse_loss(matmul(x, w), y)
+        loss = F.mse_loss(model(x), y)
         if method == "l1-subgradient":
-            loss = loss + lam * l1_penalty([w])
+            loss = loss + lam * l1_penalty(model.parameters())
         opt.zero_grad()
         loss.backward()
         opt.step()
-    return w.data.copy()
+    return model.weight.data[0].copy()
 
 
 def run(ctx):
@@ -133,5 +132,5 @@ def run(ctx):
                    "sets them to exactly zero (none did here at any λ). Sparsity is L1's "
                    "property, and in practice it needs a proximal/soft-thresholding update "
                    "(or coordinate descent) to produce exact zeros.",
-        dependencies=["optim.SGD(l1=, weight_decay=)", "nn.utils.l1_penalty",
-                      functional()[1], "matmul"])]
+        dependencies=["optim.SGD(l1=, weight_decay=)", "nn.utils.l1_penalty", "nn.Linear",
+                      "nn.functional.mse_loss"])]

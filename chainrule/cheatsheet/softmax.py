@@ -1,15 +1,14 @@
 """6. Softmax: probabilities, softmax regression, the p - y gradient, the max-subtraction trick."""
 import warnings
 
+from .. import nn
 from .._backend import xp
 from ..autograd.grad_mode import no_grad
 from ..factories import tensor
-from ..nn.parameter import Parameter
+from ..nn import functional as F
 from ..ops.activation import sigmoid, softmax
-from ..ops.linalg import linear
 from ..optim import SGD
 from . import plots
-from ._compat import functional
 from .section import Section, fmt
 
 
@@ -22,7 +21,6 @@ def blobs(rng, n_per_class=100):
 
 
 def run(ctx):
-    F, loss_source = functional()
     rng = ctx.rng(6)
     z = tensor(rng.standard_normal((1000, 10)) * 3)
     p = softmax(z, dim=1).data
@@ -46,25 +44,26 @@ def run(ctx):
     grad_gap = float(xp.abs(logits.grad.data - p_minus_y).max())
 
     x, y = blobs(ctx.rng(61))
-    weight = Parameter(xp.zeros((3, 2), xp.float32))
-    bias = Parameter(xp.zeros(3, xp.float32))
-    opt = SGD([weight, bias], lr=0.5)
+    model = nn.Linear(2, 3)
+    nn.init.zeros_(model.weight)
+    nn.init.zeros_(model.bias)
+    opt = SGD(model.parameters(), lr=0.5)
     steps = 100 if ctx.quick else 300
     losses = []
     for _ in range(steps):
-        loss = F.cross_entropy(linear(x, weight, bias), y)
+        loss = F.cross_entropy(model(x), y)
         opt.zero_grad()
         loss.backward()
         opt.step()
         losses.append(loss.item())
     with no_grad():
-        accuracy = float((linear(x, weight, bias).data.argmax(1) == y.data).mean())
+        accuracy = float((model(x).data.argmax(1) == y.data).mean())
 
     fig, (ax, ax_grad) = plots.figure(2, width=10.0, height=3.5)
     gx, gy = xp.meshgrid(xp.linspace(-5, 5, 200), xp.linspace(-4.5, 5, 190))
     grid = tensor(xp.stack([gx.ravel(), gy.ravel()], 1).astype(xp.float32))
     with no_grad():
-        probs = softmax(linear(grid, weight, bias), dim=1).data
+        probs = softmax(model(grid), dim=1).data
     colors = xp.array([[0.18, 0.43, 0.71], [0.88, 0.54, 0.12], [0.18, 0.62, 0.36]])
     image = (probs @ colors).reshape(gx.shape + (3,))
     image = 1 - 0.45 * (1 - image)  # pale tints: the points stay readable on top
@@ -139,4 +138,5 @@ def run(ctx):
                    "(multi-label classification) do not sum to 1. Softmax regression is "
                    "multinomial logistic regression, and for two classes it is exactly a "
                    "sigmoid of the logit difference.",
-        dependencies=["softmax", "sigmoid", loss_source, "optim.SGD", "Tensor.backward"])]
+        dependencies=["softmax", "sigmoid", "nn.functional.cross_entropy", "nn.Linear",
+                      "optim.SGD", "Tensor.backward"])]
