@@ -1,10 +1,10 @@
-"""Precision, recall and F-beta from per-label counts; shared by the functions and the streaming classes."""
+"""Precision, recall and F-beta from per-label counts, shared by functions and streaming classes."""
 
 import warnings
 
 import numpy as np
 
-from ._validation import check_zero_division, external_stacklevel
+from ._validation import external_stacklevel
 
 
 class UndefinedMetricWarning(UserWarning):
@@ -35,7 +35,8 @@ def _prf_divide(numerator, denominator, metric, modifier, average, warn_for, zer
     result = np.asarray(numerator, dtype=np.float64) / denominator
     if not mask.any():
         return result
-    result[mask] = check_zero_division("precision_recall_fscore_support", zero_division)
+    # Already validated by the caller: "warn" stands for 0, else the number itself.
+    result[mask] = 0.0 if isinstance(zero_division, str) else float(zero_division)
     # An explicit zero_division means the user chose the value: stay quiet then.
     if isinstance(zero_division, str) and metric in warn_for:
         _warn_prf(average, modifier, f"{metric.capitalize()} is", result.shape[0])
@@ -91,6 +92,10 @@ def prf_from_counts(
         (precision, recall, fbeta, support): floats with support None when averaged,
         else arrays with support = true_sum.
     """
+    # scikit-learn rebuilds these sums from 2x2 confusion matrices as tp + fp and
+    # tp + fn; doing the same keeps weighted supports identical to the last bit.
+    pred_sum = tp_sum + (pred_sum - tp_sum)
+    true_sum = tp_sum + (true_sum - tp_sum)
     if average == "micro":
         tp_sum = np.sum(tp_sum).reshape(1)
         pred_sum = np.sum(pred_sum).reshape(1)

@@ -7,6 +7,7 @@ from typing import NamedTuple, Optional
 import numpy as np
 
 AVERAGE_OPTIONS = (None, "micro", "macro", "weighted", "samples")
+_FEW_LABELS = 4096
 _STRING_KINDS = ("U", "S")
 
 
@@ -60,17 +61,19 @@ def _is_integral(values):
     return values.dtype.kind in "biu" or bool(np.all(np.mod(values, 1) == 0))
 
 
-def type_of_target(fname, name, y):
+def type_of_target(fname, name, y, count_classes=True):
     """Classify a target array as scikit-learn's ``type_of_target`` does.
 
     Args:
         fname: calling function's name, for error messages.
         name: argument name ("y_true", "y_pred"), for error messages.
         y: np.ndarray (column vectors already flattened).
+        count_classes: if False, a 1-D label array is reported as "labels"
+            instead of "binary"/"multiclass", which saves sorting it.
 
     Returns:
         One of "binary", "multiclass", "multilabel-indicator", "continuous",
-        "multiclass-multioutput", "continuous-multioutput", "unknown".
+        "multiclass-multioutput", "continuous-multioutput", "unknown" (or "labels").
     """
     if y.ndim not in (1, 2) or y.size == 0:
         return "unknown"
@@ -84,6 +87,8 @@ def type_of_target(fname, name, y):
             return "continuous" + suffix
     if y.dtype.kind == "c":
         raise ValueError(f"{fname}: complex {name} is not supported")
+    if y.ndim == 1 and not count_classes:
+        return "labels"
     try:
         n_unique = np.unique(y).shape[0]
     except TypeError:  # an object array mixing str and numbers cannot be sorted
@@ -114,7 +119,7 @@ def _encode(y_true, y_pred):
         hi = max(int(y_true.max()), int(y_pred.max()))
         # A counting table beats sorting when labels are dense small integers,
         # which is what classifiers produce; fall back to np.unique otherwise.
-        if hi - lo < max(4 * n, 1 << 16):
+        if hi - lo < max(4 * n, 1 << 16) and -(1 << 62) < lo and hi < (1 << 62):
             t = y_true.astype(np.int64, copy=False) - lo
             p = y_pred.astype(np.int64, copy=False) - lo
             size = hi - lo + 1
@@ -123,6 +128,17 @@ def _encode(y_true, y_pred):
             dtype = np.result_type(y_true.dtype, y_pred.dtype)
             classes = (np.flatnonzero(present) + lo).astype(dtype)
             return classes, lut[t], lut[p]
+    # Few distinct labels (strings, sparse ids): hash-based unique (NumPy >= 2.3)
+    # plus a binary search is several times faster than sorting every sample.
+    try:
+        few = np.unique(y_true, sorted=False)
+        if few.shape[0] <= _FEW_LABELS:
+            few = np.concatenate([few, np.unique(y_pred, sorted=False)])
+    except TypeError:  # older NumPy has no `sorted` argument
+        few = None
+    if few is not None and few.shape[0] <= 2 * _FEW_LABELS:
+        classes = np.unique(few)
+        return classes, np.searchsorted(classes, y_true), np.searchsorted(classes, y_pred)
     classes, inverse = np.unique(np.concatenate([y_true, y_pred]), return_inverse=True)
     inverse = inverse.reshape(-1)
     return classes, inverse[:n], inverse[n:]
@@ -178,8 +194,13 @@ def check_targets(fname, y_true, y_pred, sample_weight=None):
         raise ValueError(f"{fname}: got empty y_true and y_pred; at least 1 sample is required")
     weight = check_sample_weight(fname, sample_weight, yt.shape[0])
 
-    type_true = type_of_target(fname, "y_true", yt)
-    type_pred = type_of_target(fname, "y_pred", yp)
+    # Binary or multiclass is settled after encoding; count classes here only
+    # when an error message needs the exact type.
+    type_true = type_of_target(fname, "y_true", yt, count_classes=False)
+    type_pred = type_of_target(fname, "y_pred", yp, count_classes=False)
+    if len({type_true, type_pred}) > 1 and "labels" in (type_true, type_pred):
+        type_true = type_of_target(fname, "y_true", yt)
+        type_pred = type_of_target(fname, "y_pred", yp)
     y_types = {type_true, type_pred}
     if y_types == {"binary", "multiclass"}:
         y_types = {"multiclass"}
@@ -189,7 +210,7 @@ def check_targets(fname, y_true, y_pred, sample_weight=None):
             f"{type_pred} targets"
         )
     y_type = y_types.pop()
-    if y_type not in ("binary", "multiclass", "multilabel-indicator"):
+    if y_type not in ("labels", "multilabel-indicator"):
         raise ValueError(f"{fname}: {y_type} is not supported")
 
     if y_type == "multilabel-indicator":
@@ -250,9 +271,9 @@ def check_zero_division(fname, zero_division):
     )
 
 
-def check_average(fname, average, allow_binary=True):
+def check_average(fname, average):
     """Reject an unknown ``average`` with a message naming the valid ones."""
-    options = AVERAGE_OPTIONS + (("binary",) if allow_binary else ())
+    options = AVERAGE_OPTIONS + ("binary",)
     if average not in options:
         raise ValueError(f"{fname}: average has to be one of {options}; got {average!r}")
 

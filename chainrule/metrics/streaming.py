@@ -225,31 +225,13 @@ class ConfusionMatrix(_RunningConfusion):
         return np.nan_to_num(cm)
 
 
-class FBetaScore(_RunningConfusion):
-    """Running F-beta = (1 + b^2) P R / (b^2 P + R) = (1 + b^2) TP / ((1 + b^2) TP + b^2 FN + FP).
-
-    compute() equals ``fbeta_score(target, pred_labels, beta=beta, average=average,
-    labels=labels, pos_label=pos_label, zero_division=zero_division)`` on all the
-    data. As there, without ``labels`` only the classes seen so far (in targets or
-    predictions) are scored, so average=None returns one entry per seen class and
-    "macro" averages over seen classes; pass ``labels=range(num_classes)`` to
-    score every class.
-
-    Args:
-        beta: weight of recall against precision (>= 0).
-        num_classes: number of classes C (labels are 0 .. C-1); 2 for binary.
-        average: "binary" (scores class ``pos_label``; needs num_classes=2),
-            "micro", "macro", "weighted" or None (per-class array).
-        pos_label: positive class for average="binary".
-        labels: optional class ids to score (may include unseen classes).
-        threshold: cut-off for 1-D binary probabilities (see the module docs).
-        zero_division: "warn", 0, 1 or np.nan, as in the functions.
-    """
+class _SetWiseMetric(_RunningConfusion):
+    """Precision, recall and F-beta from the running confusion matrix, as the functions do."""
 
     _metric = "f-score"
 
-    def __init__(self, beta, num_classes=2, *, average="binary", pos_label=1, labels=None,
-                 threshold=0.5, zero_division="warn"):
+    def __init__(self, num_classes, *, beta, average, pos_label, labels, threshold,
+                 zero_division):
         super().__init__(num_classes, threshold)
         name = type(self).__name__
         check_average(name, average)
@@ -283,7 +265,8 @@ class FBetaScore(_RunningConfusion):
         self.labels = labels
         self.zero_division = zero_division
 
-    def _scores(self, warn_for):
+    def compute(self):
+        """Returns: float, or np.ndarray (one entry per scored class) when average is None."""
         self._require_data()
         if self.average == "binary":
             idx = np.array([self.pos_label])
@@ -292,38 +275,79 @@ class FBetaScore(_RunningConfusion):
         else:
             idx = np.flatnonzero(self._seen)
         cm = self._cm
-        return prf_from_counts(
+        result = prf_from_counts(
             np.diagonal(cm)[idx],
             cm.sum(axis=0)[idx],
             cm.sum(axis=1)[idx],
             beta=self.beta,
             average=self.average,
-            warn_for=warn_for,
+            warn_for=(self._metric,),
             zero_division=self.zero_division,
         )
-
-    def compute(self):
-        """Returns: float, or np.ndarray per class when average is None."""
-        index = {"precision": 0, "recall": 1, "f-score": 2}[self._metric]
-        return self._scores((self._metric,))[index]
+        return result[{"precision": 0, "recall": 1, "f-score": 2}[self._metric]]
 
 
-class F1Score(FBetaScore):
-    """Running F1 = 2 P R / (P + R) = 2TP / (2TP + FP + FN); arguments as FBetaScore less beta."""
+_SETWISE_DOC = """
+
+    compute() equals ``{function}(target, pred_labels, average=average, labels=labels,
+    pos_label=pos_label, zero_division=zero_division)`` on all the data. As there,
+    without ``labels`` only the classes seen so far (in targets or predictions) are
+    scored: average=None returns one entry per seen class and "macro" averages over
+    seen classes; pass ``labels=range(num_classes)`` to score every class.
+
+    Args:{beta}
+        num_classes: number of classes C (labels are 0 .. C-1); 2 for binary.
+        average: "binary" (scores class ``pos_label``; needs num_classes=2),
+            "micro", "macro", "weighted" or None (per-class array).
+        pos_label: positive class for average="binary".
+        labels: optional class ids to score (may include unseen classes).
+        threshold: cut-off for 1-D binary scores (see the module docs).
+        zero_division: "warn", 0, 1 or np.nan, as in the functions.
+    """
+
+
+def _setwise_doc(function, beta=""):
+    def decorate(cls):
+        if cls.__doc__:  # None under python -OO
+            cls.__doc__ += _SETWISE_DOC.format(function=function, beta=beta)
+        return cls
+
+    return decorate
+
+
+@_setwise_doc("fbeta_score", "\n        beta: weight of recall against precision (>= 0).")
+class FBetaScore(_SetWiseMetric):
+    """Running F-beta = (1 + b^2) P R / (b^2 P + R) = (1 + b^2)TP / ((1 + b^2)TP + b^2 FN + FP)."""
+
+    def __init__(self, beta, num_classes=2, *, average="binary", pos_label=1, labels=None,
+                 threshold=0.5, zero_division="warn"):
+        super().__init__(num_classes, beta=beta, average=average, pos_label=pos_label,
+                         labels=labels, threshold=threshold, zero_division=zero_division)
+
+
+class _FixedBeta(_SetWiseMetric):
+    """The constructor of the metrics that take no beta."""
 
     def __init__(self, num_classes=2, *, average="binary", pos_label=1, labels=None,
                  threshold=0.5, zero_division="warn"):
-        super().__init__(1.0, num_classes, average=average, pos_label=pos_label, labels=labels,
-                         threshold=threshold, zero_division=zero_division)
+        super().__init__(num_classes, beta=1.0, average=average, pos_label=pos_label,
+                         labels=labels, threshold=threshold, zero_division=zero_division)
 
 
-class Precision(F1Score):
-    """Running precision = TP / (TP + FP); arguments as F1Score."""
+@_setwise_doc("f1_score")
+class F1Score(_FixedBeta):
+    """Running F1 = 2 P R / (P + R) = 2TP / (2TP + FP + FN)."""
+
+
+@_setwise_doc("precision_score")
+class Precision(_FixedBeta):
+    """Running precision = TP / (TP + FP)."""
 
     _metric = "precision"
 
 
-class Recall(F1Score):
-    """Running recall = TP / (TP + FN); arguments as F1Score."""
+@_setwise_doc("recall_score")
+class Recall(_FixedBeta):
+    """Running recall = TP / (TP + FN)."""
 
     _metric = "recall"

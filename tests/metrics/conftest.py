@@ -1,4 +1,4 @@
-"""Shared helpers for the metrics tests: seeded random cases and side-by-side runs with scikit-learn."""
+"""Helpers for the metrics tests: seeded random cases, side-by-side runs with scikit-learn."""
 
 import warnings
 
@@ -9,7 +9,7 @@ pytest.importorskip("sklearn")
 
 
 class FakeTensor:
-    """Stands in for a chainrule Tensor: only detach(), numpy() and __array__, as the metrics rely on."""
+    """Stands in for a chainrule Tensor: just detach(), numpy() and __array__."""
 
     def __init__(self, data):
         self._data = np.asarray(data)
@@ -95,7 +95,7 @@ def random_case(rng):
     if not multilabel and rng.random() < 0.6:
         pool = np.concatenate([classes, absent]) if rng.random() < 0.2 else classes
         pos_label = rng.choice(pool).item()
-    zero_division = [ "warn", 0, 1, np.nan, 0.0, 1.0][int(rng.integers(6))]
+    zero_division = ["warn", 0, 1, np.nan, 0.0, 1.0][int(rng.integers(6))]
     return dict(
         y_true=y_true,
         y_pred=y_pred,
@@ -138,6 +138,9 @@ def assert_same_value(ours, theirs, exact_dtype=True):
         assert isinstance(ours, tuple) and len(ours) == len(theirs)
         for a, b in zip(ours, theirs):
             assert_same_value(a, b, exact_dtype)
+        return
+    if isinstance(theirs, str):
+        assert ours == theirs
         return
     if isinstance(theirs, float):
         assert isinstance(ours, float), (type(ours), ours)

@@ -66,15 +66,15 @@ def test_every_average_and_zero_division_combination(parity):
                         parity(ours, theirs, (yt, yp), kw)
 
 
-def test_string_labels_and_pos_label():
+def test_string_labels_and_pos_label(parity):
     y_true = ["spam", "ham", "ham", "spam", "ham"]
     y_pred = ["spam", "spam", "ham", "ham", "ham"]
     for average in ["binary", "macro", None]:
-        ours = cm.f1_score(y_true, y_pred, pos_label="spam", average=average,
-                           labels=None if average == "binary" else ["spam", "ham"])
-        theirs = sk.f1_score(y_true, y_pred, pos_label="spam", average=average,
-                             labels=None if average == "binary" else ["spam", "ham"])
-        np.testing.assert_allclose(ours, theirs, rtol=1e-12)
+        kw = dict(pos_label="spam", average=average,
+                  labels=None if average == "binary" else ["spam", "ham"])
+        parity(cm.f1_score, sk.f1_score, (y_true, y_pred), kw)
+    with pytest.warns(UserWarning, match=r"pos_label \(set to 'spam'\) is ignored"):
+        cm.f1_score(y_true, y_pred, pos_label="spam", average="macro")
 
 
 def test_multilabel_samples_with_weights_match_sklearn(parity):
