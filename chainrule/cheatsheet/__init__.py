@@ -9,6 +9,7 @@ import contextlib
 import importlib
 import json
 import os
+import sys
 import time
 
 from .section import Context, Section
@@ -100,6 +101,12 @@ def main(argv=None):
     parser.add_argument("--only", metavar="NAMES", default=None,
                         help=f"comma-separated experiments to build alone ({','.join(_MODULES)})")
     args = parser.parse_args(argv)
+    try:
+        import matplotlib  # noqa: F401  (the plots; an optional dependency of chainrule)
+    except ImportError:
+        print('chainrule cheatsheet: drawing the plots needs matplotlib: '
+              'pip install "chainrule[plot]"', file=sys.stderr)
+        return 1
     only = None if args.only is None else [n.strip() for n in args.only.split(",") if n.strip()]
     if only is not None and set(only) - set(_MODULES):
         parser.error(f"--only: unknown experiment(s) {sorted(set(only) - set(_MODULES))}; "
