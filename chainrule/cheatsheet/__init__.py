@@ -7,6 +7,7 @@ out_dir/results.json (the measured figures, one entry per concept) and returns t
 import argparse
 import contextlib
 import importlib
+import importlib.util
 import json
 import os
 import sys
@@ -101,9 +102,7 @@ def main(argv=None):
     parser.add_argument("--only", metavar="NAMES", default=None,
                         help=f"comma-separated experiments to build alone ({','.join(_MODULES)})")
     args = parser.parse_args(argv)
-    try:
-        import matplotlib  # noqa: F401  (the plots; an optional dependency of chainrule)
-    except ImportError:
+    if importlib.util.find_spec("matplotlib") is None:  # an optional dependency of chainrule
         print('chainrule cheatsheet: drawing the plots needs matplotlib: '
               'pip install "chainrule[plot]"', file=sys.stderr)
         return 1

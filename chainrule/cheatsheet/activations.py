@@ -73,7 +73,8 @@ def _sigmoid(ctx, norms, trained_weights):
                   "trained_sigmoid_net_weight_range": list(trained_weights)},
         findings=[
             f"Largest derivative measured by backward() on [−8, 8]: {dy.max():.6f} at "
-            f"z = {fmt(z[xp.argmax(dy)])}; it matches σ(1 − σ) to {fmt(xp.abs(dy - exact).max())}.",
+            f"z = {fmt(z[xp.argmax(dy)])}; largest difference from the formula σ(1 − σ): "
+            f"{fmt(xp.abs(dy - exact).max())}.",
             f"Outputs stay inside (0, 1): from {fmt(y.min())} to 1 − {fmt(1 - y.max())}.",
             f"20 sigmoid layers (Xavier init): the first layer's gradient is "
             f"{fmt(sig[0] / sig[-1])} times the last layer's; with ReLU and He init the ratio "

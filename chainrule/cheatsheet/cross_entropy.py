@@ -137,9 +137,9 @@ def run(ctx):
             f"a uniform code costs H(p, u) = {checks['H(p, uniform)']:.3f} bits, the "
             f"difference being KL = {checks['KL(p || uniform)']:.3f} bits. Over 1000 random "
             f"models q, the smallest KL(p ‖ q) was {fmt(min(kl_random))} (never negative).",
-            f"The fitted q matches the sample frequencies to {fmt(xp.abs(fitted - empirical).max())}"
-            f"; N × mean cross entropy = {ce * n:.4f} and −log L = {nll:.4f} nats: the "
-            "same number.",
+            "The fitted q matches the sample frequencies to "
+            f"{fmt(xp.abs(fitted - empirical).max())}; N × mean cross entropy = {ce * n:.4f} "
+            f"and −log L = {nll:.4f} nats: the same number.",
         ],
         misstatement="Cross entropy comes from thermodynamics: it measures the disorder of "
                      "the predictions.",

@@ -1,6 +1,4 @@
 """10. Precision, recall and F1: definitions, a real confusion matrix, the threshold trade-off."""
-import warnings
-
 from .. import nn
 from .._backend import xp
 from ..autograd.grad_mode import no_grad
@@ -10,7 +8,7 @@ from ..metrics import (accuracy_score, confusion_matrix, f1_score, precision_sco
 from ..nn import functional as F
 from ..optim import Adam
 from . import plots
-from .section import Section, fmt
+from .section import Section
 
 _D = 6
 
@@ -47,15 +45,15 @@ def run(ctx):
     precision, recall = precision_score(y_test, pred), recall_score(y_test, pred)
     f1, accuracy = f1_score(y_test, pred), accuracy_score(y_test, pred)
     baseline = accuracy_score(y_test, xp.zeros_like(y_test))
+    # Precision is undefined where nothing is predicted positive: the sweep stops before that.
     thresholds = xp.linspace(0.02, 0.98, 49)
+    thresholds = thresholds[thresholds <= scores.max()]
     curve = {"precision": [], "recall": [], "F1": []}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # no positive predictions at the top: precision := 0
-        for t in thresholds:
-            p = (scores >= t).astype(xp.int64)
-            curve["precision"].append(precision_score(y_test, p, zero_division=0))
-            curve["recall"].append(recall_score(y_test, p, zero_division=0))
-            curve["F1"].append(f1_score(y_test, p, zero_division=0))
+    for t in thresholds:
+        p = (scores >= t).astype(xp.int64)
+        curve["precision"].append(precision_score(y_test, p))
+        curve["recall"].append(recall_score(y_test, p))
+        curve["F1"].append(f1_score(y_test, p))
     curve = {k: xp.array(v, dtype=float) for k, v in curve.items()}
     best = int(xp.argmax(curve["F1"]))
 
@@ -105,7 +103,9 @@ def run(ctx):
                  "against the threshold, and the precision-recall curve",
                  f"A logistic regression trained with chainrule on {n} examples (about 10% "
                  f"positive), scored on {n} new ones. (a) Counts at threshold 0.5. (b) The "
-                 "three metrics as the threshold moves; dotted: best F1. (c) The same, "
+                 "three metrics as the threshold moves, up to the highest score (beyond it "
+                 "nothing is predicted positive and precision is undefined); dotted: best F1. "
+                 "(c) The same, "
                  "precision against recall.")],
         measured={"tp": tp, "fp": fp, "fn": fn, "tn": tn, "precision": precision,
                   "recall": recall, "f1": f1, "accuracy": accuracy,
@@ -123,9 +123,10 @@ def run(ctx):
             f"precision_score and recall_score; F1 = {f1:.3f}.",
             f"Accuracy is {accuracy:.1%}, but predicting “negative” for everything already "
             f"scores {baseline:.1%}: on imbalanced data accuracy says little.",
-            f"Raising the threshold from {thresholds[0]:.2f} to {thresholds[-2]:.2f} moves "
-            f"precision from {curve['precision'][0]:.2f} to {curve['precision'][-2]:.2f} and "
-            f"recall from {curve['recall'][0]:.2f} to {curve['recall'][-2]:.2f}; the best F1, "
+            f"Raising the threshold from {thresholds[0]:.2f} to {thresholds[-1]:.2f} (the "
+            f"highest with a positive prediction left) moves precision from "
+            f"{curve['precision'][0]:.2f} to {curve['precision'][-1]:.2f} and recall from "
+            f"{curve['recall'][0]:.2f} to {curve['recall'][-1]:.2f}; the best F1, "
             f"{curve['F1'][best]:.3f}, is at threshold {thresholds[best]:.2f}, not 0.5.",
         ],
         misstatement="Precision = TP / (TP + FN) and recall = TP / (TP + FP).",

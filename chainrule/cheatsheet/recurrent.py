@@ -81,8 +81,10 @@ def missing_dependencies():
     """The parts of chainrule this entry needs that this installation lacks."""
     missing = [f"nn.{k}" for k in KINDS if not hasattr(nn, k)]
     try:
-        from ..datasets import adding_problem  # noqa: F401
+        from .. import datasets
     except ImportError:
+        datasets = None
+    if not hasattr(datasets, "adding_problem"):
         missing.append("datasets.adding_problem")
     return missing
 
@@ -179,10 +181,10 @@ def run(ctx):
             f"{listing('LSTM')}; GRU {listing('GRU')}.",
             "Lengths solved (MSE &lt; 0.05): " + "; ".join(
                 f"{k}: {', '.join(map(str, v)) or 'none'}" for k, v in solved.items()) + ".",
-            f"At T = {lengths[-1]}, the gradient reaching the first input step is "
-            + ", ".join(f"{fmt(v)} × ({k})" for k, v in decay.items())
-            + f" that reaching the last. The RNN's fades by a factor of about {per_step:.2f} per "
-            "step, smoothly: there is no cliff at step 7.",
+            f"At T = {lengths[-1]}, the gradient reaching the first input step, relative to the "
+            "one reaching the last: " + ", ".join(f"{k} {fmt(v)}" for k, v in decay.items())
+            + f". The RNN's fades by a factor of about {per_step:.2f} per step, smoothly: "
+            "there is no cliff at step 7.",
         ],
         misstatement="A plain RNN can only remember about 7 steps back; LSTMs fix that.",
         correction="There is no fixed horizon. The vanilla RNN's difficulty is learning: its "

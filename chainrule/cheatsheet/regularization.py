@@ -122,10 +122,10 @@ def run(ctx):
             f"informative ones; exactly zero: {zeros['l1'][k]:.0%} (L1 proximal), "
             f"{zeros['l1-subgradient'][k]:.0%} (L1 subgradient, whose weights hover within "
             f"{fmt(xp.abs(sub[_INFORMATIVE:]).max())} of zero), {zeros['l2'][k]:.0%} (L2).",
-            f"Across all {len(lams)} values of λ from {lams[0]:.0e} to {lams[-1]:g}, L2 "
+            f"Across all {len(lams)} values of λ from {lams[0]:g} to {lams[-1]:g}, L2 "
             f"produced no exact zero: its smallest |w| was {fmt(l2_min_abs)}.",
             f"Test MSE at that λ: L1 {fmt(test_mse['l1'][k])}, L2 {fmt(test_mse['l2'][k])}; "
-            f"unregularized-like λ = {lams[0]:.0e}: L1 {fmt(test_mse['l1'][0])}.",
+            f"with almost no penalty (λ = {lams[0]:g}): {fmt(test_mse['l1'][0])}.",
         ],
         misstatement="L2 regularization yields sparse models.",
         correction="L2 shrinks weights in proportion to their size and essentially never "

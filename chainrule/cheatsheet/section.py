@@ -70,7 +70,8 @@ def fmt(x, digits=3):
         return "0"
     if abs(x) < 1e-3 or abs(x) >= 1e6:
         mantissa, exponent = f"{x:.{digits - 1}e}".split("e")
-        return f"{mantissa}&thinsp;×&thinsp;10<sup>{int(exponent)}</sup>".replace("<sup>-", "<sup>−")
+        power = str(int(exponent)).replace("-", "−")
+        return f"{mantissa}&thinsp;×&thinsp;10<sup>{power}</sup>"
     if abs(x) >= 10 ** digits:  # "12,300", not "1.23e+04"
         return f"{float(f'{x:.{digits}g}'):,.0f}"
     return f"{x:.{digits}g}"
