@@ -138,7 +138,8 @@ class Softplus(Function):
     """log(1 + exp(beta x)) / beta, and x itself where beta x > threshold (as torch)."""
 
     def forward(self, x, beta=1.0, threshold=20.0):
-        bx = x * beta
+        with xp.errstate(over="ignore"):      # an infinite beta x lands in the linear branch
+            bx = x * beta
         self.linear, self.bx = bx > threshold, bx
         # exp is taken of min(bx, threshold) only, so it never overflows.
         soft = xp.log1p(xp.exp(xp.minimum(bx, threshold))) / beta

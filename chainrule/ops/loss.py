@@ -35,6 +35,9 @@ def _flat_targets(t, n_classes, ignore_index):
     return t + xp.arange(0, t.size * n_classes, n_classes), valid, t
 
 
+_LIMITS = {}
+
+
 def _exp_rows(x2):
     """e = exp(x2 - shift) with its row sums s and the per-row shift (None when unshifted).
 
@@ -42,11 +45,14 @@ def _exp_rows(x2):
     and skipping the max-subtraction saves two passes over the data. Rows that do leave it
     (extreme logits) are redone shifted by their max, the textbook stable form.
     """
-    info = xp.finfo(x2.dtype)
+    limits = _LIMITS.get(x2.dtype)
+    if limits is None:
+        info = xp.finfo(x2.dtype)
+        limits = _LIMITS[x2.dtype] = (float(xp.sqrt(info.tiny)), float(xp.sqrt(info.max)))
     with xp.errstate(over="ignore"):
         e = xp.exp(x2)
-    s = e @ xp.ones(x2.shape[1], x2.dtype) if x2.ndim == 2 and x2.shape[1] else e.sum(1)
-    ok = (s >= xp.sqrt(info.tiny)) & (s <= xp.sqrt(info.max))
+    s = e @ xp.ones(x2.shape[1], x2.dtype)        # a BLAS matvec: faster than e.sum(1)
+    ok = (s >= limits[0]) & (s <= limits[1])
     if ok.all():
         return e, s, None
     rows = xp.flatnonzero(~ok)
@@ -61,6 +67,19 @@ def _exp_rows(x2):
     return e, s, shift
 
 
+def _upstream(grad, reduction, den):
+    """The incoming gradient per row: a Python float for 'mean' / 'sum' (divided by the mean's
+    denominator; a Python scalar keeps float32 math in float32), a flat array for 'none'.
+    With nothing to average (every target ignored) the gradient is 0, as in torch."""
+    if reduction == "none":
+        return grad.reshape(-1)
+    return float(grad) / den if den else 0.0
+
+
+def _column(g):
+    return g[:, None] if isinstance(g, xp.ndarray) else g
+
+
 class CrossEntropy(Function):
     """Fused log-softmax + negative log likelihood, with torch's weight, ignore_index,
     label_smoothing and probability targets.
@@ -73,18 +92,16 @@ class CrossEntropy(Function):
     (0 where t_i == ignore_index; 'mean' divides the sum by sum_i w_{t_i} over kept rows), and
     a probability target y_i (smoothed to y' = (1 - eps) y + eps / C) gives
     loss_i = sum_c w_c y'_ic (lse_i - x_ic) ('mean' divides by the number of rows).
-    The gradient is softmax(x_i) * (weight mass of row i) - (target weights of row i).
+    Either way the gradient is softmax(x_i) * (row i's total weight) - (row i's target weights).
     """
 
     def forward(self, x, target, weight=None, ignore_index=-100, reduction="mean",
                 label_smoothing=0.0):
         x2 = _rows(x)
-        n, c = x2.shape
         self.x2, self.shape, self.reduction = x2, x.shape, reduction
         self.weight, self.eps = weight, label_smoothing
-        e, s, shift = _exp_rows(x2)
-        self.e, self.s = e, s
-        lse = xp.log(s)
+        self.e, self.s, shift = _exp_rows(x2)
+        lse = xp.log(self.s)
         if shift is not None:
             lse += shift
         self.prob = target.shape == x.shape
@@ -95,35 +112,35 @@ class CrossEntropy(Function):
             loss = self._forward_index(x2, target, lse, ignore_index)
             out_shape = target.shape
         if reduction == "none":
+            self.den = 1.0
             return loss.reshape(out_shape)
         total = loss.sum()
         if reduction == "mean":
             with xp.errstate(invalid="ignore", divide="ignore"):
                 total = total / self.den       # 0/0 = nan when every target is ignored, as torch
+        else:
+            self.den = 1.0
         return xp.asarray(total)
 
     def _forward_index(self, x2, target, lse, ignore_index):
         c = x2.shape[1]
         flat, valid, t = _flat_targets(target, c, ignore_index)
+        self.flat = flat
         picked = x2.reshape(-1).take(flat)
         eps, w = self.eps, self.weight
-        if not eps and w is None and valid is None:      # the everyday case: a = 1, b = 0
-            self.flat, self.a, self.b, self.w_sum = flat, 1, 0, c
-            self.den = x2.shape[0] if self.reduction == "mean" else 1
+        if not eps and w is None and valid is None:      # the everyday case
+            self.a = 1.0
+            self.den = float(x2.shape[0])
             return lse - picked
-        # a: weight of each row's nll term; b: of its smoothing term (times w_c for class c).
+        # a: the weight of each row's nll term; b: of its smoothing term (times w_c).
         keep = xp.ones(t.shape, x2.dtype) if valid is None else valid.astype(x2.dtype)
-        a = keep * (1 - eps) if w is None else keep * ((1 - eps) * w.take(t))
-        b = keep * (eps / c)
-        w_sum = c if w is None else w.sum()
+        self.a = a = keep * (1 - eps) if w is None else keep * ((1 - eps) * w.take(t))
+        self.b = b = keep * (eps / c)
+        self.w_sum = w_sum = c if w is None else float(w.sum())
         loss = lse * (a + b * w_sum) - a * picked
         if eps:
             loss -= b * (x2.sum(axis=1) if w is None else x2 @ w)
-        if self.reduction == "mean":
-            self.den = keep.sum() if w is None else (keep * w.take(t)).sum()
-        else:
-            self.den = 1
-        self.flat, self.a, self.b, self.w_sum = flat, a, b, w_sum
+        self.den = float(keep.sum() if w is None else (keep * w.take(t)).sum())
         return loss
 
     def _forward_prob(self, x2, y2, lse):
@@ -131,12 +148,12 @@ class CrossEntropy(Function):
             y2 = y2 * (1 - self.eps) + self.eps / x2.shape[1]
         wy = y2 if self.weight is None else y2 * self.weight
         self.wy, self.lse, self.mass = wy, lse, wy.sum(axis=1)
-        self.den = x2.shape[0]
+        self.den = float(x2.shape[0])
         return lse * self.mass - xp.einsum("ij,ij->i", wy, x2)
 
     def _softmax_times(self, coef):
-        """e * coef[:, None], written into the saved exp buffer on the first backward (it is
-        not needed afterwards) and recomputed should backward run again (retain_graph)."""
+        """e * coef[:, None] (coef per row), written into the saved exp buffer on the first
+        backward (it is not needed afterwards) and recomputed if backward runs again."""
         e = self.e
         if e is None:
             e = _exp_rows(self.x2)[0]
@@ -144,33 +161,30 @@ class CrossEntropy(Function):
         return xp.multiply(e, coef[:, None], out=e)
 
     def backward(self, grad):
-        need_x, need_t = self.needs_input_grad[:2]
-        g = grad / self.den if self.reduction == "mean" else grad
-        g = g.reshape(-1) if self.reduction == "none" else g
+        g = _upstream(grad, self.reduction, self.den)
         if self.prob:
-            return self._backward_prob(g, need_x, need_t)
-        ga = g * self.a
-        mass = ga + g * self.b * self.w_sum if self.eps else ga   # each row's total weight
-        gx = self._softmax_times(xp.broadcast_to(mass / self.s, self.s.shape))
-        flat_gx = gx.reshape(-1)
-        flat_gx[self.flat] -= ga
+            return self._backward_prob(g, *self.needs_input_grad[:2])
+        ga = g * self.a                                   # each row's nll weight
+        mass = ga + g * self.b * self.w_sum if self.eps else ga
+        gx = self._softmax_times(mass / self.s)
+        gx.reshape(-1)[self.flat] -= ga
         if self.eps:
-            gb = xp.broadcast_to(g * self.b, self.s.shape)[:, None]
+            gb = _column(g * self.b)
             gx -= gb if self.weight is None else gb * self.weight
         return _unrows(gx, self.shape), None, None
 
     def _backward_prob(self, g, need_x, need_t):
-        g_col = xp.broadcast_to(g, self.s.shape)[:, None]
         gx = gt = None
+        col = _column(g)
         if need_t:
             # d loss / d y = (1 - eps) w_c (lse - x_c): computed before e is overwritten below.
-            gt = (self.lse[:, None] - self.x2) * ((1 - self.eps) * g_col)
+            gt = (self.lse[:, None] - self.x2) * ((1 - self.eps) * col)
             if self.weight is not None:
                 gt *= self.weight
             gt = _unrows(gt, self.shape)
         if need_x:
-            gx = self._softmax_times(xp.broadcast_to(g * self.mass / self.s, self.s.shape))
-            gx -= g_col * self.wy
+            gx = self._softmax_times(g * self.mass / self.s)
+            gx -= col * self.wy
             gx = _unrows(gx, self.shape)
         return gx, gt, None
 
@@ -187,14 +201,14 @@ class NLLLoss(Function):
             coef *= valid
         loss = -coef * x2.reshape(-1).take(flat)
         self.shape, self.flat, self.coef, self.reduction = x.shape, flat, coef, reduction
-        self.den = coef.sum() if reduction == "mean" else 1
+        self.den = float(coef.sum()) if reduction == "mean" else 1.0
         if reduction == "none":
             return loss.reshape(target.shape)
         with xp.errstate(invalid="ignore", divide="ignore"):
             return xp.asarray(loss.sum() / self.den)
 
     def backward(self, grad):
-        g = grad.reshape(-1) if self.reduction == "none" else grad / self.den
+        g = _upstream(grad, self.reduction, self.den)
         gx = xp.zeros((self.flat.size, self.shape[1] if len(self.shape) > 1 else self.shape[0]),
                       grad.dtype)
         gx.reshape(-1)[self.flat] = -self.coef * g

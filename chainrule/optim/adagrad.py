@@ -1,6 +1,7 @@
 """Adagrad: per-coordinate steps shrinking with the sum of past squared gradients."""
 from .._backend import xp
-from .optimizer import Optimizer, check_number
+from . import _parallel as parallel
+from .optimizer import Optimizer, check_number, direction
 
 
 class Adagrad(Optimizer):
@@ -52,21 +53,27 @@ class Adagrad(Optimizer):
         return state
 
     def _update(self, group, params):
-        lr, lr_decay, eps, weight_decay = (group["lr"], group["lr_decay"], group["eps"],
-                                           group["weight_decay"])
-        n_scratch = 2 if (weight_decay != 0 or group["maximize"]) else 1
+        lr, lr_decay, weight_decay = group["lr"], group["lr_decay"], group["weight_decay"]
+        maximize = group["maximize"]
+        n_scratch = 2 if (weight_decay != 0 or maximize) else 1
+        jobs = []
         for p in params:
             state = self.state.get(p) or self._init_state(p, group)
             step = state["step"] = state["step"] + 1
             scratch = self._buffers(p, n_scratch)
-            tmp = scratch[0]
-            g = self._direction(p, group, weight_decay, out=scratch[-1])
             clr = lr / (1 + (step - 1) * lr_decay)
-            total = state["sum"].data
-            xp.multiply(g, g, out=tmp)
-            total += tmp
-            xp.sqrt(total, out=tmp)
-            tmp += eps
-            xp.divide(g, tmp, out=tmp)
-            tmp *= -clr
-            p.data += tmp
+            jobs.append(((p.data, self._grad(p), state["sum"].data, scratch[0], scratch[-1]),
+                         (clr, group["eps"], weight_decay, maximize)))
+        parallel.run(adagrad_kernel, jobs)
+
+
+def adagrad_kernel(w, g, total, tmp, gbuf, clr, eps, weight_decay, maximize):
+    """One Adagrad step on arrays, in place (``clr``: the decayed learning rate)."""
+    g = direction(w, g, gbuf, weight_decay, maximize)
+    xp.multiply(g, g, out=tmp)
+    total += tmp
+    xp.sqrt(total, out=tmp)
+    tmp += eps
+    xp.divide(g, tmp, out=tmp)
+    tmp *= -clr
+    w += tmp

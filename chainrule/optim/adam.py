@@ -1,6 +1,7 @@
 """Adam and AdamW: adaptive moment estimation, with L2 or decoupled weight decay."""
 from .._backend import xp
-from .optimizer import Optimizer, check_number
+from . import _parallel as parallel
+from .optimizer import Optimizer, check_number, direction
 
 
 class Adam(Optimizer):
@@ -63,8 +64,10 @@ class Adam(Optimizer):
     def _update(self, group, params):
         lr, eps, weight_decay = group["lr"], group["eps"], group["weight_decay"]
         beta1, beta2 = group["betas"]
-        amsgrad, decoupled = group["amsgrad"], group["decoupled_weight_decay"]
-        n_scratch = 2 if (group["maximize"] or (weight_decay != 0 and not decoupled)) else 1
+        amsgrad, decoupled, maximize = (group["amsgrad"], group["decoupled_weight_decay"],
+                                        group["maximize"])
+        n_scratch = 2 if (maximize or (weight_decay != 0 and not decoupled)) else 1
+        jobs = []
         for p in params:
             state = self.state.get(p)
             if not state:
@@ -74,34 +77,39 @@ class Adam(Optimizer):
                 self._new_state(p, ("max_exp_avg_sq",))
             step = state["step"] = state["step"] + 1
             scratch = self._buffers(p, n_scratch)
-            if decoupled:
-                if weight_decay != 0:
-                    p.data *= 1 - lr * weight_decay
-                g = self._direction(p, group, 0, out=scratch[-1])
-            else:
-                g = self._direction(p, group, weight_decay, out=scratch[-1])
             vmax = state["max_exp_avg_sq"].data if amsgrad else None
-            adam_kernel(p.data, g, state["exp_avg"].data, state["exp_avg_sq"].data, vmax,
-                        scratch[0], lr, beta1, beta2, eps, step)
+            jobs.append(((p.data, self._grad(p), state["exp_avg"].data,
+                          state["exp_avg_sq"].data, vmax, scratch[0], scratch[-1]),
+                         (lr, beta1, beta2, eps, weight_decay, decoupled, maximize, step)))
+        parallel.run(adam_kernel, jobs)
 
 
-def adam_kernel(w, g, m, v, vmax, tmp, lr, beta1, beta2, eps, step):
-    """One Adam step on arrays, all in place (``tmp`` is scratch; ``vmax`` None unless amsgrad)."""
+def adam_kernel(w, g, m, v, vmax, tmp, gbuf, lr, beta1, beta2, eps, weight_decay, decoupled,
+                maximize, step):
+    """One Adam step on arrays, all in place (``tmp``, ``gbuf``: scratch; ``vmax``: None unless
+    amsgrad)."""
+    if decoupled:
+        if weight_decay != 0:
+            w *= 1 - lr * weight_decay
+        g = direction(w, g, gbuf, 0, maximize)
+    else:
+        g = direction(w, g, gbuf, weight_decay, maximize)
     lerp_(m, g, 1 - beta1, tmp)
     v *= beta2
     xp.multiply(g, 1 - beta2, out=tmp)
     tmp *= g
     v += tmp
-    step_size = lr / (1 - beta1 ** step)
-    bias_correction2_sqrt = (1 - beta2 ** step) ** 0.5
     if vmax is not None:
         xp.maximum(vmax, v, out=vmax)
         v = vmax
+    # w -= lr / bc1 * m / (sqrt(v) / sqrt(bc2) + eps), with the two scalings folded into one
+    # pass: m / (sqrt(v) + eps sqrt(bc2)) * (-lr sqrt(bc2) / bc1).
+    bias_correction1 = 1 - beta1 ** step
+    bias_correction2_sqrt = (1 - beta2 ** step) ** 0.5
     xp.sqrt(v, out=tmp)
-    tmp /= bias_correction2_sqrt
-    tmp += eps
+    tmp += eps * bias_correction2_sqrt
     xp.divide(m, tmp, out=tmp)
-    tmp *= -step_size
+    tmp *= -lr * bias_correction2_sqrt / bias_correction1
     w += tmp
 
 

@@ -139,7 +139,7 @@ class Optimizer:
                         p.grad.data.fill(0)
 
     # ---- helpers for subclasses -------------------------------------------------------------
-    def _grad(self, p, group):
+    def _grad(self, p):
         """The gradient array of ``p``, checked against the parameter's shape."""
         g = p.grad.data
         if g.shape != p.data.shape:
@@ -156,19 +156,6 @@ class Optimizer:
         while len(bufs) < n:
             bufs.append(xp.empty_like(data))
         return bufs
-
-    def _direction(self, p, group, weight_decay, out):
-        """The gradient, negated under ``maximize``, plus ``weight_decay * p`` (L2 coupled to the
-        gradient): ``p.grad`` itself when neither applies, else written into ``out``."""
-        g = self._grad(p, group)
-        maximize = group["maximize"]
-        if weight_decay != 0:
-            xp.multiply(p.data, weight_decay, out=out)
-            (xp.subtract if maximize else xp.add)(out, g, out=out)
-            return out
-        if maximize:
-            return xp.negative(g, out=out)
-        return g
 
     def _new_state(self, p, names, fill=0.0):
         state = self.state.setdefault(p, {})
@@ -244,6 +231,18 @@ class Optimizer:
             lines.append(f"Parameter Group {i}")
             lines += [f"    {k}: {group[k]}" for k in sorted(group) if k != "params"]
         return "\n".join(lines) + "\n)"
+
+
+def direction(w, g, out, weight_decay, maximize):
+    """The gradient ``g``, negated under ``maximize``, plus ``weight_decay * w`` (L2 coupled to
+    the gradient): ``g`` itself when neither applies, else written into ``out``."""
+    if weight_decay != 0:
+        xp.multiply(w, weight_decay, out=out)
+        (xp.subtract if maximize else xp.add)(out, g, out=out)
+        return out
+    if maximize:
+        return xp.negative(g, out=out)
+    return g
 
 
 def _copy_value(v):

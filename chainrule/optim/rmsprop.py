@@ -1,7 +1,8 @@
 """RMSprop: steps divided by a running root mean square of the gradient."""
 from .._backend import xp
 from .adam import lerp_
-from .optimizer import Optimizer, check_number
+from . import _parallel as parallel
+from .optimizer import Optimizer, check_number, direction
 
 
 class RMSprop(Optimizer):
@@ -50,9 +51,11 @@ class RMSprop(Optimizer):
             check_number("RMSprop", arg, group[arg], lambda v: v >= 0, f"{arg} >= 0", what)
 
     def _update(self, group, params):
-        lr, alpha, eps = group["lr"], group["alpha"], group["eps"]
-        weight_decay, momentum, centered = group["weight_decay"], group["momentum"], group["centered"]
-        n_scratch = 2 if (weight_decay != 0 or group["maximize"]) else 1
+        momentum, centered = group["momentum"], group["centered"]
+        weight_decay, maximize = group["weight_decay"], group["maximize"]
+        args = (group["lr"], group["alpha"], group["eps"], weight_decay, momentum, maximize)
+        n_scratch = 2 if (weight_decay != 0 or maximize) else 1
+        jobs = []
         for p in params:
             state = self.state.get(p)
             if not state:
@@ -64,28 +67,35 @@ class RMSprop(Optimizer):
                 self._new_state(p, ("grad_avg",))
             state["step"] += 1
             scratch = self._buffers(p, n_scratch)
-            tmp = scratch[0]
-            g = self._direction(p, group, weight_decay, out=scratch[-1])
-            square_avg = state["square_avg"].data
-            square_avg *= alpha
-            xp.multiply(g, 1 - alpha, out=tmp)
-            tmp *= g
-            square_avg += tmp
-            if centered:
-                grad_avg = state["grad_avg"].data
-                lerp_(grad_avg, g, 1 - alpha, tmp)
-                xp.multiply(grad_avg, grad_avg, out=tmp)
-                xp.subtract(square_avg, tmp, out=tmp)
-                xp.sqrt(tmp, out=tmp)
-            else:
-                xp.sqrt(square_avg, out=tmp)
-            tmp += eps
-            xp.divide(g, tmp, out=tmp)
-            if momentum > 0:
-                buf = state["momentum_buffer"].data
-                buf *= momentum
-                buf += tmp
-                xp.multiply(buf, -lr, out=tmp)
-            else:
-                tmp *= -lr
-            p.data += tmp
+            grad_avg = state["grad_avg"].data if centered else None
+            buf = state["momentum_buffer"].data if momentum > 0 else None
+            jobs.append(((p.data, self._grad(p), state["square_avg"].data, grad_avg, buf,
+                          scratch[0], scratch[-1]), args))
+        parallel.run(rmsprop_kernel, jobs)
+
+
+def rmsprop_kernel(w, g, square_avg, grad_avg, buf, tmp, gbuf, lr, alpha, eps, weight_decay,
+                   momentum, maximize):
+    """One RMSprop step on arrays, in place (``grad_avg`` None unless centered, ``buf`` None
+    without momentum)."""
+    g = direction(w, g, gbuf, weight_decay, maximize)
+    square_avg *= alpha
+    xp.multiply(g, 1 - alpha, out=tmp)
+    tmp *= g
+    square_avg += tmp
+    if grad_avg is not None:
+        lerp_(grad_avg, g, 1 - alpha, tmp)
+        xp.multiply(grad_avg, grad_avg, out=tmp)
+        xp.subtract(square_avg, tmp, out=tmp)
+        xp.sqrt(tmp, out=tmp)
+    else:
+        xp.sqrt(square_avg, out=tmp)
+    tmp += eps
+    xp.divide(g, tmp, out=tmp)
+    if buf is not None:
+        buf *= momentum
+        buf += tmp
+        xp.multiply(buf, -lr, out=tmp)
+    else:
+        tmp *= -lr
+    w += tmp

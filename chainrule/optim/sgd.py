@@ -1,7 +1,8 @@
 """SGD: stochastic gradient descent with momentum, Nesterov momentum and a proximal L1 step."""
 from .._backend import xp
 from ..tensor import Tensor
-from .optimizer import Optimizer, check_number
+from . import _parallel as parallel
+from .optimizer import Optimizer, check_number, direction
 
 
 class SGD(Optimizer):
@@ -63,37 +64,48 @@ class SGD(Optimizer):
                              f"momentum={group['momentum']}, dampening={group['dampening']}")
 
     def _update(self, group, params):
-        lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
-        weight_decay, nesterov, l1 = group["weight_decay"], group["nesterov"], group["l1"]
-        n_scratch = 2 if (weight_decay != 0 or group["maximize"]) else 1
+        momentum, weight_decay, maximize = group["momentum"], group["weight_decay"], group["maximize"]
+        args = (group["lr"], momentum, group["dampening"], weight_decay, group["nesterov"],
+                maximize, group["l1"])
+        n_scratch = 2 if (weight_decay != 0 or maximize) else 1
+        jobs = []
         for p in params:
             scratch = self._buffers(p, n_scratch)
-            tmp = scratch[0]
-            d = self._direction(p, group, weight_decay, out=scratch[-1])
+            buf, first = None, False
             if momentum != 0:
                 state = self.state.setdefault(p, {})
-                buf = state.get("momentum_buffer")
-                if buf is None:
-                    # The first step seeds the buffer with the gradient itself (no dampening).
-                    buf = Tensor._from_array(xp.array(d, dtype=p.data.dtype, copy=True))
-                    state["momentum_buffer"] = buf
-                else:
-                    b = buf.data
-                    b *= momentum
-                    if dampening == 0:
-                        b += d
-                    else:
-                        xp.multiply(d, 1 - dampening, out=tmp)
-                        b += tmp
-                if nesterov:
-                    xp.multiply(buf.data, momentum, out=tmp)
-                    d = xp.add(d, tmp, out=tmp)
-                else:
-                    d = buf.data
-            xp.multiply(d, -lr, out=tmp)
-            p.data += tmp
-            if l1 != 0:
-                soft_threshold_(p.data, lr * l1, tmp)
+                if "momentum_buffer" not in state:
+                    state["momentum_buffer"] = Tensor._from_array(xp.empty_like(p.data))
+                    first = True
+                buf = state["momentum_buffer"].data
+            jobs.append(((p.data, self._grad(p), buf, scratch[0], scratch[-1]), args + (first,)))
+        parallel.run(sgd_kernel, jobs)
+
+
+def sgd_kernel(w, g, buf, tmp, gbuf, lr, momentum, dampening, weight_decay, nesterov, maximize,
+               l1, first):
+    """One SGD step on arrays, in place (``buf``: momentum buffer or None; ``first``: fill it)."""
+    d = direction(w, g, gbuf, weight_decay, maximize)
+    if buf is not None:
+        if first:
+            # The first step seeds the buffer with the gradient itself (no dampening).
+            xp.copyto(buf, d)
+        else:
+            buf *= momentum
+            if dampening == 0:
+                buf += d
+            else:
+                xp.multiply(d, 1 - dampening, out=tmp)
+                buf += tmp
+        if nesterov:
+            xp.multiply(buf, momentum, out=tmp)
+            d = xp.add(d, tmp, out=tmp)
+        else:
+            d = buf
+    xp.multiply(d, -lr, out=tmp)
+    w += tmp
+    if l1 != 0:
+        soft_threshold_(w, lr * l1, tmp)
 
 
 def soft_threshold_(w, threshold, tmp):

@@ -67,7 +67,7 @@ def test_normal_cdf_accuracy():
     assert normal_cdf(np.array([np.nan]))[0] != normal_cdf(np.array([np.nan]))[0]
 
 
-ALL_FUNCTIONS = [(n, k) for n, k in FUNCTIONS]
+ALL_FUNCTIONS = FUNCTIONS + [("softplus", {"beta": 4.0}), ("leaky_relu", {})]
 
 
 @pytest.mark.parametrize("name,kwargs", ALL_FUNCTIONS)

@@ -89,12 +89,16 @@ def test_nll_loss(parity, torch, rng, data, reduction, weighted):
            [x, rng.integers(0, 3, (2, 4))])
 
 
-def test_all_targets_ignored_gives_nan_like_torch(torch):
-    x = np.zeros((3, 4))
-    t = np.full(3, -100)
-    ours = F.cross_entropy(chainrule.tensor(x), chainrule.tensor(t)).item()
-    theirs = torch.nn.functional.cross_entropy(torch.tensor(x), torch.tensor(t)).item()
-    assert np.isnan(ours) and np.isnan(theirs)
+@pytest.mark.parametrize("fn", ["cross_entropy", "nll_loss"])
+def test_all_targets_ignored_gives_nan_and_zero_grad_like_torch(torch, fn):
+    x = chainrule.zeros(3, 4, requires_grad=True)
+    xt = torch.zeros(3, 4, requires_grad=True)
+    ours = getattr(F, fn)(x, chainrule.tensor(np.full(3, -100)))
+    theirs = getattr(torch.nn.functional, fn)(xt, torch.full((3,), -100))
+    assert np.isnan(ours.item()) and np.isnan(theirs.item())
+    ours.backward()
+    theirs.backward()
+    np.testing.assert_array_equal(x.grad.data, xt.grad.numpy())
 
 
 def test_modules_match_functions(parity, torch, data):

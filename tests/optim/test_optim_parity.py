@@ -172,3 +172,41 @@ def test_float32_params_stay_float32_and_track_torch(torch, rng):
     assert ours[0].data.dtype == np.float32
     assert opt_c.state[ours[0]]["exp_avg"].dtype == np.float32
     np.testing.assert_allclose(ours[0].data, theirs[0].detach().numpy(), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("name,kw", [
+    ("SGD", dict(lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.1, maximize=True)),
+    ("SGD", dict(lr=0.1, l1=0.01)),
+    ("Adam", dict(lr=0.01, amsgrad=True, weight_decay=0.1)),
+    ("AdamW", dict(lr=0.01, maximize=True)),
+    ("RMSprop", dict(lr=0.01, centered=True, momentum=0.9)),
+    ("Adagrad", dict(lr=0.1, lr_decay=0.01, weight_decay=0.1)),
+])
+def test_large_params_split_over_threads_match_serial_and_torch(name, kw, torch, rng,
+                                                                monkeypatch):
+    """Parameters big enough to be cut into slices for several threads: the result is
+    bit-identical to the single-threaded update, and tracks PyTorch."""
+    shapes = [(300, 500), (7,), (2, 40000)]
+    start = [rng.standard_normal(s) for s in shapes]
+    grads = [[rng.standard_normal(s) for s in shapes] for _ in range(4)]
+    results = {}
+    for threads in ("1", "3"):
+        monkeypatch.setenv("CHAINRULE_NUM_THREADS", threads)
+        ps = [chainrule.tensor(a.copy(), requires_grad=True) for a in start]
+        opt = getattr(optim, name)(ps, **kw)
+        for step_grads in grads:
+            for p, g in zip(ps, step_grads):
+                p.grad = chainrule.tensor(g.copy())
+            opt.step()
+        results[threads] = [p.data for p in ps]
+    for a, b in zip(results["1"], results["3"]):
+        np.testing.assert_array_equal(a, b)
+    if "l1" in kw:
+        return
+    qs = [torch.tensor(a.copy(), requires_grad=True) for a in start]
+    opt_t = getattr(torch.optim, name)(qs, foreach=False, **kw)
+    for step_grads in grads:
+        for q, g in zip(qs, step_grads):
+            q.grad = torch.tensor(g.copy())
+        opt_t.step()
+    _assert_close([chainrule.tensor(a) for a in results["3"]], qs, name)
