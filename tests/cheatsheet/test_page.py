@@ -108,6 +108,12 @@ def test_results_record_what_the_page_claims(built):
     assert max(reg["zero_fraction_l2"]) == 0 < max(reg["zero_fraction_l1_proximal"])
     ce = c["cross_entropy"]["measured"]
     assert ce["cross_entropy_times_n"] == pytest.approx(ce["negative_log_likelihood"])
+    rec = c["lstm_gru"]["measured"]
+    # Var(u1 + u2) = 1/6 for the sum of two U(0, 1): the baseline of always answering 1.
+    assert rec["baseline_mse"] == pytest.approx(1 / 6, abs=0.02)
+    for kind in ("RNN", "LSTM", "GRU"):
+        means = [sum(v) / len(v) for v in rec["test_mse_per_seed"][kind]]
+        assert rec[f"test_mse_{kind.lower()}"] == pytest.approx(means)
 
 
 def test_page_is_self_contained(built):
