@@ -188,8 +188,9 @@ def run(ctx):
              "∂L/∂L = 1 and, node by node from the output back to the inputs, multiplies the "
              "incoming gradient by each operation's local derivative (a vector-Jacobian "
              "product), summing where a value is used more than once. One backward pass costs "
-             "about as much as the forward pass, whatever the number of parameters, whereas "
-             "numeric differentiation needs two forward passes per parameter.</p>",
+             "a small constant multiple of the forward pass (typically two to three times), "
+             "whatever the number of parameters, whereas numeric differentiation needs two "
+             "forward passes per parameter.</p>",
         formula="<div>z = w·x + b, &nbsp; s = σ(z), &nbsp; L = (s − y)²</div>"
                 "<div>∂L/∂w = ∂L/∂s · ∂s/∂z · ∂z/∂w = 2(s − y) · s(1 − s) · x</div>"
                 "<div>numeric check: ∂L/∂θ ≈ (L(θ + ε) − L(θ − ε)) / 2ε</div>",

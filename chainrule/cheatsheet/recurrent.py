@@ -182,7 +182,8 @@ def run(ctx):
                 "g<sub>t</sub>, &nbsp; h<sub>t</sub> = o<sub>t</sub> ⊙ tanh(c<sub>t</sub>)</div>"
                 "<div>GRU: h<sub>t</sub> = (1 − z<sub>t</sub>) ⊙ n<sub>t</sub> + z<sub>t</sub> "
                 "⊙ h<sub>t−1</sub>, &nbsp; n<sub>t</sub> = tanh(W<sub>in</sub>x<sub>t</sub> + "
-                "r<sub>t</sub> ⊙ (W<sub>hn</sub>h<sub>t−1</sub> + b<sub>hn</sub>))</div>"
+                "b<sub>in</sub> + r<sub>t</sub> ⊙ (W<sub>hn</sub>h<sub>t−1</sub> + "
+                "b<sub>hn</sub>))</div>"
                 "<div class='note'>Adding problem: x<sub>t</sub> = (u<sub>t</sub>, "
                 "m<sub>t</sub>), u<sub>t</sub> ~ U(0, 1), two marks m<sub>t</sub> = 1; target "
                 "= the sum of the two marked u. Answering 1 always scores MSE 1/6 ≈ 0.167.</div>",

@@ -122,9 +122,9 @@ def run(ctx):
         findings=[
             f"Over 1000 random 10-way logit vectors, |Σp − 1| ≤ {fmt(sum_error)}; adding 100 "
             f"to every logit changed p by at most {fmt(shift_error)}.",
-            f"Two classes, 1000 random logit pairs: softmax(z)<sub>1</sub> and "
-            f"σ(z<sub>1</sub> − z<sub>2</sub>) differ by at most {fmt(binary_gap)}"
-            + (" (identical)." if binary_gap == 0 else "."),
+            "Two classes, 1000 random logit pairs: softmax(z)<sub>1</sub> and "
+            "σ(z<sub>1</sub> − z<sub>2</sub>) "
+            + ("are identical." if binary_gap == 0 else f"differ by at most {fmt(binary_gap)}."),
             "Logits (1000, 999, 998): the naive e<sup>z</sup>/Σe<sup>z</sup> gives "
             f"{', '.join(str(v) for v in naive)} (e<sup>1000</sup> overflows); chainrule's "
             f"softmax gives ({', '.join(f'{v:.4f}' for v in stable)}).",
