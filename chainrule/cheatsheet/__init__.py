@@ -48,17 +48,21 @@ def build(out_dir="cheatsheet_out", quick=False, only=None, log=None):
     ctx = Context(out_dir=out_dir, quick=bool(quick), seed=SEED)
     sections = []
     start = time.perf_counter()
-    with plots.style(), _one_blas_thread():
-        for name in modules:
-            t = time.perf_counter()
-            _random.manual_seed(SEED)  # each experiment starts from the same state
-            new = importlib.import_module(f".{name}", __name__).run(ctx)
-            took = time.perf_counter() - t
-            for s in new:
-                s.seconds = took / len(new)
-            sections.extend(new)
-            if log:
-                log(f"  {', '.join(s.title for s in new)}: {took:.1f} s")
+    rng_state = _random.get_rng_state()  # given back afterwards: build() is not a reseed
+    try:
+        with plots.style(), _one_blas_thread():
+            for name in modules:
+                t = time.perf_counter()
+                _random.manual_seed(SEED)  # each experiment starts from the same state
+                new = importlib.import_module(f".{name}", __name__).run(ctx)
+                took = time.perf_counter() - t
+                for s in new:
+                    s.seconds = took / len(new)
+                sections.extend(new)
+                if log:
+                    log(f"  {', '.join(s.title for s in new)}: {took:.1f} s")
+    finally:
+        _random.set_rng_state(rng_state)
     sections.sort(key=lambda s: s.number)
     seconds = time.perf_counter() - start
     meta = {"version": __version__, "quick": ctx.quick, "seed": SEED, "seconds": seconds}

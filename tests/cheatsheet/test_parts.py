@@ -71,3 +71,11 @@ def test_page_escapes_titles_and_sizes_images(tmp_path):
 def test_build_rejects_unknown_experiments(tmp_path):
     with pytest.raises(ValueError, match="unknown experiment"):
         build(str(tmp_path), only=["gradient", "nope"])
+
+
+def test_build_leaves_the_default_generator_as_it_found_it(tmp_path):
+    chainrule.manual_seed(123)
+    expected = chainrule.randn(4).numpy()
+    chainrule.manual_seed(123)
+    build(str(tmp_path), quick=True, only=["gradient"])
+    np.testing.assert_array_equal(chainrule.randn(4).numpy(), expected)
