@@ -198,22 +198,39 @@ def normal_cdf(x):
     once (on first use) from math.erf and erfcx's continued fraction. Working from erfc keeps
     the tiny left tail relatively accurate, where 1 + erf(x) would cancel to 0.
     """
-    from numpy.polynomial.chebyshev import chebval
-    c_small, c_mid, c_tail = (c.astype(x.dtype) for c in _erf_coefficients())
+    c_small, c_mid, c_tail = _erf_coefficients()
     z = xp.minimum(xp.abs(x) * xp.asarray(0.7071067811865476, x.dtype), 40)
     half_erfc = xp.full_like(z, xp.nan)    # erfc(z) / 2 for z = |x| / sqrt 2; NaN stays NaN
     small = z < 1
     zs = z[small]
-    half_erfc[small] = 0.5 - 0.5 * zs * chebval(2 * zs * zs - 1, c_small)
+    half_erfc[small] = 0.5 - 0.5 * zs * _chebval(2 * zs * zs - 1, c_small)
     mid = (z >= 1) & (z < 4)
     zm = z[mid]
-    half_erfc[mid] = 0.5 * chebval((zm - 2.5) / 1.5, c_mid) * xp.exp(-zm * zm)
+    half_erfc[mid] = 0.5 * _chebval((zm - 2.5) / 1.5, c_mid) * xp.exp(-zm * zm)
     tail = z >= 4
     zt = z[tail]
     # c_tail interpolates z * erfcx(z) * sqrt(pi) in w = 1/z on (0, 1/4].
-    half_erfc[tail] = (chebval(8 / zt - 1, c_tail) * xp.exp(-zt * zt)
-                       / (zt * xp.asarray(3.5449077018110318, x.dtype)))
+    half_erfc[tail] = (_chebval(8 / zt - 1, c_tail) * xp.exp(-zt * zt)
+                       / (zt * 3.5449077018110318))
     return xp.where(x < 0, half_erfc, 1 - half_erfc)
+
+
+def _chebval(u, c):
+    """sum_k c_k T_k(u) by Clenshaw's recurrence (c are Python floats: u's dtype is kept)."""
+    b1 = b2 = 0.0
+    two_u = 2 * u
+    for ck in c[:0:-1]:
+        b1, b2 = ck + two_u * b1 - b2, b1
+    return c[0] + u * b1 - b2
+
+
+def _chebfit(f, degree):
+    """Coefficients of the polynomial interpolating f at the Chebyshev points of [-1, 1]."""
+    n = degree + 1
+    theta = xp.pi * (xp.arange(n) + 0.5) / n
+    c = (2.0 / n) * (xp.cos(xp.outer(xp.arange(n), theta)) @ f(xp.cos(theta)))
+    c[0] /= 2
+    return [float(v) for v in c]
 
 
 _ERF_CACHE = []
@@ -222,7 +239,6 @@ _ERF_CACHE = []
 def _erf_coefficients():
     if not _ERF_CACHE:
         import math
-        from numpy.polynomial.chebyshev import chebinterpolate
 
         def erfcx(z):   # continued fraction, exact to rounding for z >= 1
             r = xp.zeros_like(z)
@@ -232,15 +248,15 @@ def _erf_coefficients():
 
         def erf_over_z(u):      # erf(z) / z as a function of u = 2 z^2 - 1 on [-1, 1]
             z = xp.sqrt((u + 1) / 2)
-            return xp.array([math.erf(v) / v if v else 2 / math.sqrt(math.pi) for v in z])
+            return xp.array([math.erf(v) / v for v in z])
 
         def tail(u):            # z erfcx(z) sqrt(pi) with w = 1/z = (u + 1) / 8
-            z = 8 / xp.maximum(u + 1, 1e-300)
-            return xp.where(u > -1, z * erfcx(z) * math.sqrt(math.pi), 1.0)
+            z = 8 / (u + 1)
+            return z * erfcx(z) * math.sqrt(math.pi)
 
-        _ERF_CACHE.extend([chebinterpolate(erf_over_z, 18),
-                           chebinterpolate(lambda u: erfcx(2.5 + 1.5 * u), 24),
-                           chebinterpolate(tail, 18)])
+        _ERF_CACHE.extend([_chebfit(erf_over_z, 18),
+                           _chebfit(lambda u: erfcx(2.5 + 1.5 * u), 24),
+                           _chebfit(tail, 18)])
     return _ERF_CACHE
 
 
