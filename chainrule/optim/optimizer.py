@@ -6,6 +6,7 @@ Parameters whose ``.grad`` is None are skipped, as in PyTorch.
 """
 import numbers
 import warnings
+from collections import defaultdict
 from copy import deepcopy
 
 from .._backend import xp
@@ -24,13 +25,13 @@ class Optimizer:
     Attributes:
         param_groups: list of dicts, one a group, holding ``"params"`` and every hyper-parameter
             (schedulers change ``group["lr"]`` there).
-        state: dict parameter -> dict of that parameter's buffers (Tensors) and ``"step"`` (an int:
+        state: defaultdict parameter -> dict of that parameter's buffers (Tensors) and ``"step"`` (an int:
             the number of updates the parameter has received, where the optimizer counts them).
     """
 
     def __init__(self, params, defaults):
         self.defaults = defaults
-        self.state = {}
+        self.state = defaultdict(dict)
         self.param_groups = []
         # Scratch arrays, one set a parameter, reused every step so that updates allocate
         # nothing; kept out of ``state`` because they hold no information between steps.
@@ -207,7 +208,7 @@ class Optimizer:
                                  f"{len(saved['params'])} parameters in the state dict but "
                                  f"{len(group['params'])} in the optimizer")
             id_map.update(zip(saved["params"], group["params"]))
-        state = {}
+        state = defaultdict(dict)
         for key, values in state_dict["state"].items():
             key = int(key)
             if key not in id_map:

@@ -212,3 +212,11 @@ def test_load_state_dict_rejects_mismatches(rng):
         optim.Adam([{"params": params[:1]}, {"params": params[1:]}]).load_state_dict(sd)
     with pytest.raises(ValueError, match=r"'exp_avg' of parameter 0 has shape \(4, 3\)"):
         optim.Adam([Parameter(np.zeros(5)), Parameter(np.zeros(3))]).load_state_dict(sd)
+
+
+def test_adamw_stays_decoupled_after_loading_an_adam_state(rng):
+    params = _params(rng)
+    sd = optim.Adam(params, lr=0.1, weight_decay=0.1).state_dict()
+    opt = optim.AdamW(params, lr=0.1)
+    opt.load_state_dict(sd)
+    assert opt.param_groups[0]["decoupled_weight_decay"] is True
