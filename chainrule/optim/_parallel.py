@@ -20,6 +20,7 @@ MIN_PIECE = 1 << 16
 
 _pool = None
 _pool_size = 0
+_pool_pid = None
 
 
 def num_threads():
@@ -34,10 +35,11 @@ def num_threads():
 
 
 def _helpers(n):
-    global _pool, _pool_size
-    if _pool is None or _pool_size < n:
+    global _pool, _pool_size, _pool_pid
+    # A forked child inherits the pool object but not its threads: make a new one there.
+    if _pool is None or _pool_size < n or _pool_pid != os.getpid():
         _pool = ThreadPoolExecutor(max_workers=n, thread_name_prefix="chainrule-optim")
-        _pool_size = n
+        _pool_size, _pool_pid = n, os.getpid()
     return _pool
 
 
