@@ -30,13 +30,12 @@ class LSTMFunction(FusedRecurrent):
         if b_ih is not None:
             A += b_ih + b_hh
         c0 = self._initial_state(c0, plan.B, w_hh.shape[1], x.dtype)
-        w_hh_t = recurrent_operand(w_hh, plan.B)
         with xp.errstate(over="ignore"):
             if self.save or plan.gather is not None:
-                C = self._sequence_loop(A, S, c0, w_hh_t)
+                C = self._sequence_loop(A, S, c0, w_hh.T)
                 c_n = plan.final(C) if self.save else plan.unsort_batch(C[0])
             else:
-                c_n = self._inference_loop(A, S, c0, w_hh_t)
+                c_n = self._inference_loop(A, S, c0, recurrent_operand(w_hh, plan.B))
         out, h_n = self._outputs(S)
         if self.save:
             self.x2d, self.A, self.C, self.S = x2d, A, C, S
@@ -54,7 +53,7 @@ class LSTMFunction(FusedRecurrent):
                                                                 dtype)
         C[T * plan.p * keep] = c0
         TC = self.TC = xp.empty((T if save else 1, B, H), dtype)
-        hh = xp.empty((B, 4 * H), dtype)
+        hh = xp.empty((4 * H, B), dtype).T      # F-ordered: OpenBLAS is ~25% faster writing it
         gt = xp.empty((B, H), dtype)
         ig = xp.empty((B, H), dtype)
         one = xp.ones((), dtype)
