@@ -70,26 +70,33 @@ def _delegate(module_name, args, missing):
 
 def main(argv=None):
     """Parse ``argv`` (default: sys.argv[1:]), run the subcommand, return the exit status."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    # cheatsheet and bench parse their own options; argparse's REMAINDER would drop leading
+    # options such as `--quick`, so hand them the rest of the line untouched.
+    if argv[:1] in (["cheatsheet"], ["bench"]):
+        return _run_delegated(argv[0], argv[1:])
     parser = _parser()
     args = parser.parse_args(argv)
     if args.command == "demo":
         from .demo import main as demo_main
         return demo_main(epochs=args.epochs, out=args.out, seed=args.seed,
                          progress=not args.no_progress)
-    if args.command == "cheatsheet":
-        return _delegate("chainrule.cheatsheet", args.args,
-                         "chainrule cheatsheet is not available in this installation "
-                         "(the chainrule.cheatsheet package is missing)")
-    if args.command == "bench":
-        # benchmarks/ is not installed with the package; it lives in the source checkout.
-        if os.path.isdir("benchmarks") and os.getcwd() not in sys.path:
-            sys.path.insert(0, os.getcwd())
-        return _delegate("benchmarks", args.args,
-                         "chainrule bench runs the benchmarks/ folder of a source checkout: "
-                         "run it from the root of the chainrule repository "
-                         "(git clone, then `chainrule bench`)")
     parser.print_help()
     return 2
+
+
+def _run_delegated(command, rest):
+    if command == "cheatsheet":
+        return _delegate("chainrule.cheatsheet", rest,
+                         "chainrule cheatsheet is not available in this installation "
+                         "(the chainrule.cheatsheet package is missing)")
+    # benchmarks/ is not installed with the package; it lives in the source checkout.
+    if os.path.isdir("benchmarks") and os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())
+    return _delegate("benchmarks.__main__", rest,
+                     "chainrule bench runs the benchmarks/ folder of a source checkout: "
+                     "run it from the root of the chainrule repository "
+                     "(git clone, then `chainrule bench`)")
 
 
 if __name__ == "__main__":
