@@ -225,6 +225,30 @@ class Tensor:
         self.data[...] = src.data if isinstance(src, Tensor) else src
         return self
 
+    def _augmented(self, op, ufunc, other, out_of_place):
+        # `w -= lr * w.grad` under no_grad updates w in place, as in torch; when the graph
+        # must record the op, the name is rebound to a new tensor instead.
+        grad_on = _grad_state.enabled
+        if grad_on and (self.requires_grad or getattr(other, "requires_grad", False)):
+            if self.requires_grad and self.grad_fn is None:
+                self._check_inplace(op)
+            return out_of_place(self, other)
+        ufunc(self.data, other.data if isinstance(other, Tensor) else other, out=self.data,
+              casting="same_kind")
+        return self
+
+    def __iadd__(self, other):
+        return self._augmented("+=", xp.add, other, Tensor.__add__)
+
+    def __isub__(self, other):
+        return self._augmented("-=", xp.subtract, other, Tensor.__sub__)
+
+    def __imul__(self, other):
+        return self._augmented("*=", xp.multiply, other, Tensor.__mul__)
+
+    def __itruediv__(self, other):
+        return self._augmented("/=", xp.divide, other, Tensor.__truediv__)
+
     def __setitem__(self, index, value):
         self._check_inplace("__setitem__")
         if isinstance(index, Tensor):

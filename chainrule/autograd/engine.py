@@ -65,14 +65,14 @@ def _run_node(node, grads, pending, handed_out, capture):
     if node.n_outputs == 1:
         result = node.backward(grads[0])
     else:
-        if node.materialize_grads and None in grads:
+        if node.materialize_grads and any(g is None for g in grads):
             grads = [xp.zeros(shape, dtype) if g is None else g
                      for g, (shape, dtype) in zip(grads, node.output_meta)]
         result = node.backward(*grads)
     if type(result) is not tuple:
         result = (result,)
     inputs = node.inputs
-    if len(result) < len(inputs):
+    if len(result) < len(inputs) and any(t is not None for t in inputs[len(result):]):
         raise RuntimeError(f"{type(node).__name__}.backward returned {len(result)} gradients "
                            f"for {len(inputs)} inputs")
     name = type(node).__name__

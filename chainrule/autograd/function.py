@@ -18,6 +18,7 @@ mode is on and some input requires a gradient, records the node so the engine ca
 from .grad_mode import state as _grad_state
 
 _new = object.__new__
+_NO_GRAD = [(False,) * n for n in range(8)]
 
 
 class Function:
@@ -37,26 +38,24 @@ class Function:
     @classmethod
     def apply(cls, *args, **options):
         ctx = _new(cls)
-        arrays = []
-        needs = []
+        arrays = [a.data if isinstance(a, Tensor) else a for a in args]
         track = False
-        for a in args:
-            if isinstance(a, Tensor):
-                arrays.append(a.data)
-                r = a.requires_grad
-                needs.append(r)
-                track = track or r
-            else:
-                arrays.append(a)
-                needs.append(False)
-        track = track and _grad_state.enabled
-        ctx.needs_input_grad = tuple(needs) if track else (False,) * len(needs)
-        out = ctx.forward(*arrays, **options)
+        if _grad_state.enabled:
+            needs = tuple([isinstance(a, Tensor) and a.requires_grad for a in args])
+            track = True in needs
         if not track:
+            ctx.needs_input_grad = _NO_GRAD[len(args)] if len(args) < 8 else \
+                (False,) * len(args)
+            out = ctx.forward(*arrays, **options)
             if type(out) is tuple:
                 return tuple(_wrap(o, None, 0) for o in out)
-            return _wrap(out, None, 0)
-        ctx.inputs = tuple(a if n else None for a, n in zip(args, needs))
+            t = _new(Tensor)
+            t.data, t.grad, t.requires_grad, t.grad_fn = out, None, False, None
+            t._out_index, t._retains_grad = 0, False
+            return t
+        ctx.needs_input_grad = needs
+        out = ctx.forward(*arrays, **options)
+        ctx.inputs = tuple([a if n else None for a, n in zip(args, needs)])
         ctx.freed = False
         if type(out) is tuple:
             ctx.n_outputs = len(out)

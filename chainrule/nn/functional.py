@@ -340,3 +340,8 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
     reduction = _reduction(op, reduction, size_average, reduce, extra=("batchmean",))
     return _pointwise(_loss.KLDiv, op, input, target, None, reduction,
                       log_target=bool(log_target))
+
+
+from .soft_f1 import soft_f1_loss  # noqa: E402  (the F1 metric as a differentiable loss)
+
+__all__.append("soft_f1_loss")

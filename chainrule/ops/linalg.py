@@ -25,6 +25,8 @@ class MatMul(Function):
         need_a, need_b = self.needs_input_grad
         if a.ndim == 2 and b.ndim == 2:
             return (grad @ b.T if need_a else None), (a.T @ grad if need_b else None)
+        if a.ndim == 1 and b.ndim == 1:  # dot product
+            return (grad * b if need_a else None), (grad * a if need_b else None)
         # Lift 1-D operands to matrices as matmul does, then drop the added axis again.
         a2 = a[None, :] if a.ndim == 1 else a
         b2 = b[:, None] if b.ndim == 1 else b

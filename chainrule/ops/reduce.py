@@ -1,4 +1,5 @@
 """Reductions: sum, mean, max, min, var, std, logsumexp, with torch's dim / keepdim."""
+import builtins
 from collections import namedtuple
 
 from .._backend import xp
@@ -107,7 +108,7 @@ class Var(Function):
         n = 1
         for a in self.axes:
             n *= x.shape[a]
-        self.denominator = max(n - correction, 0)
+        self.denominator = builtins.max(n - correction, 0)
         self.centred = x - x.mean(axis=self.axes, keepdims=True)
         self.shape, self.keepdim = x.shape, keepdim
         with xp.errstate(divide="ignore", invalid="ignore"):

@@ -1,0 +1,247 @@
+"""Optimizer bookkeeping: argument checks, zero_grad, param groups, and exact resume from a
+state dict."""
+import copy
+
+import numpy as np
+import pytest
+
+import chainrule
+from chainrule import optim
+from chainrule.nn.parameter import Parameter
+
+ALL = [("SGD", dict(lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.01, l1=1e-3)),
+       ("Adam", dict(lr=0.05, amsgrad=True, weight_decay=0.01)),
+       ("AdamW", dict(lr=0.05)),
+       ("RMSprop", dict(lr=0.01, momentum=0.5, centered=True)),
+       ("Adagrad", dict(lr=0.1, lr_decay=0.01, initial_accumulator_value=0.1))]
+
+
+def _params(rng):
+    return [Parameter(rng.standard_normal((4, 3))), Parameter(rng.standard_normal(3))]
+
+
+def _set_grads(params, rng):
+    for p in params:
+        p.grad = chainrule.tensor(rng.standard_normal(p.shape))
+
+
+# ---- argument checks --------------------------------------------------------------------------
+@pytest.mark.parametrize("name,kw,message", [
+    ("Adam", dict(lr=-1.0), "Adam: invalid learning rate: -1.0 (expected lr >= 0)"),
+    ("Adam", dict(betas=(1.0, 0.999)), "Adam: invalid beta parameter at index 0: 1.0"),
+    ("Adam", dict(betas=(0.9, -0.1)), "invalid beta parameter at index 1: -0.1"),
+    ("Adam", dict(eps=-1e-8), "Adam: invalid epsilon value: -1e-08"),
+    ("Adam", dict(weight_decay=-0.1), "Adam: invalid weight_decay value: -0.1"),
+    ("AdamW", dict(lr=-0.5), "AdamW: invalid learning rate: -0.5"),
+    ("SGD", dict(lr=-0.1), "SGD: invalid learning rate: -0.1"),
+    ("SGD", dict(momentum=-0.9), "SGD: invalid momentum: -0.9 (expected momentum >= 0)"),
+    ("SGD", dict(weight_decay=-1), "SGD: invalid weight_decay: -1"),
+    ("SGD", dict(l1=-0.1), "SGD: invalid l1: -0.1"),
+    ("SGD", dict(nesterov=True), "nesterov=True requires momentum > 0 and dampening = 0"),
+    ("SGD", dict(nesterov=True, momentum=0.9, dampening=0.1), "dampening = 0"),
+    ("RMSprop", dict(alpha=-0.5), "RMSprop: invalid alpha value: -0.5"),
+    ("RMSprop", dict(momentum=-0.5), "RMSprop: invalid momentum value: -0.5"),
+    ("RMSprop", dict(eps=-1.0), "RMSprop: invalid epsilon value"),
+    ("Adagrad", dict(lr_decay=-0.1), "Adagrad: invalid lr_decay value: -0.1"),
+    ("Adagrad", dict(initial_accumulator_value=-1.0), "invalid initial_accumulator_value"),
+    ("Adagrad", dict(eps=-1.0), "Adagrad: invalid epsilon value"),
+])
+def test_invalid_hyper_parameters_raise_naming_the_argument(name, kw, message, rng):
+    with pytest.raises(ValueError) as info:
+        getattr(optim, name)(_params(rng), **kw)
+    assert message in str(info.value)
+
+
+def test_invalid_group_override_is_rejected(rng):
+    opt = optim.SGD(_params(rng)[:1], lr=0.1)
+    with pytest.raises(ValueError, match="SGD: invalid learning rate: -2"):
+        opt.add_param_group({"params": [Parameter(np.zeros(2))], "lr": -2})
+    with pytest.raises(TypeError, match="lr must be a real number"):
+        optim.Adam(_params(rng), lr="0.1")
+
+
+def test_bad_params_raise(rng):
+    with pytest.raises(TypeError, match="wrap it in a list"):
+        optim.SGD(Parameter(np.zeros(3)))
+    with pytest.raises(ValueError, match="empty parameter list"):
+        optim.Adam([])
+    with pytest.raises(TypeError, match="can only optimize Tensors"):
+        optim.Adam([np.zeros(3)])
+    leaf = chainrule.tensor(np.ones(3), requires_grad=True)
+    with pytest.raises(ValueError, match="non-leaf"):
+        optim.Adam([leaf * 2])
+    with pytest.raises(TypeError, match="ordered collection"):
+        optim.Adam({leaf})
+    shared = Parameter(np.zeros(2))
+    opt = optim.SGD([shared], lr=0.1)
+    with pytest.raises(ValueError, match="more than one parameter group"):
+        opt.add_param_group({"params": [shared]})
+    with pytest.raises(ValueError, match="contains the same parameter twice"):
+        optim.Adam([leaf, leaf])
+
+
+def test_gradient_shape_mismatch_is_reported(rng):
+    p = Parameter(np.zeros((2, 3)))
+    p.grad = chainrule.tensor(np.zeros(3))
+    with pytest.raises(ValueError, match=r"shape \(2, 3\) has a gradient of shape \(3,\)"):
+        optim.SGD([p], lr=0.1).step()
+
+
+# ---- zero_grad, closure, groups ---------------------------------------------------------------
+def test_zero_grad_to_none_and_to_zeros(rng):
+    params = _params(rng)
+    opt = optim.SGD(params, lr=0.1)
+    _set_grads(params, rng)
+    grads = [p.grad for p in params]
+    opt.zero_grad(set_to_none=False)
+    for p, g in zip(params, grads):
+        assert p.grad is g and not p.grad.data.any()
+    opt.zero_grad()
+    assert all(p.grad is None for p in params)
+
+
+def test_step_with_closure_returns_its_loss(rng):
+    w = Parameter(np.array([1.0, -2.0]))
+    opt = optim.SGD([w], lr=0.25)
+
+    def closure():
+        opt.zero_grad()
+        loss = (w * w).sum()
+        loss.backward()
+        return loss
+
+    loss = opt.step(closure)
+    assert float(loss.item()) == 5.0
+    np.testing.assert_allclose(w.data, [0.5, -1.0])
+
+
+def test_named_params_are_recorded(rng):
+    a, b = _params(rng)
+    opt = optim.Adam([("layer.weight", a), ("layer.bias", b)], lr=0.1)
+    assert opt.param_groups[0]["param_names"] == ["layer.weight", "layer.bias"]
+    assert opt.state_dict()["param_groups"][0]["param_names"] == ["layer.weight", "layer.bias"]
+
+
+def test_repr_lists_groups(rng):
+    text = repr(optim.Adam(_params(rng), lr=0.1))
+    assert text.startswith("Adam (\nParameter Group 0\n") and "    lr: 0.1\n" in text
+
+
+def test_state_dict_layout_matches_torch(torch, rng):
+    for name, kw in ALL:
+        ours = _params(rng)
+        theirs = [torch.tensor(p.data.copy(), requires_grad=True) for p in ours]
+        opt_c = getattr(optim, name)(ours, **kw)
+        kw_t = {k: v for k, v in kw.items() if k != "l1"}
+        opt_t = getattr(torch.optim, name)(theirs, foreach=False, **kw_t)
+        for p, q in zip(ours, theirs):
+            p.grad = chainrule.tensor(rng.standard_normal(p.shape))
+            q.grad = torch.tensor(p.grad.data.copy())
+        opt_c.step()
+        opt_t.step()
+        sd_c, sd_t = opt_c.state_dict(), opt_t.state_dict()
+        assert sd_c["state"].keys() == sd_t["state"].keys()
+        for i in sd_t["state"]:
+            assert set(sd_c["state"][i]) == set(sd_t["state"][i]), name
+            assert sd_c["state"][i]["step" if "step" in sd_t["state"][i] else
+                                    "momentum_buffer"] is not None
+        assert [g["params"] for g in sd_c["param_groups"]] == \
+            [g["params"] for g in sd_t["param_groups"]]
+        for key, value in sd_c["param_groups"][0].items():
+            if key in sd_t["param_groups"][0]:
+                assert value == sd_t["param_groups"][0][key], (name, key)
+
+
+# ---- resume -----------------------------------------------------------------------------------
+def _train(opt, params, grads):
+    for step_grads in grads:
+        for p, g in zip(params, step_grads):
+            p.grad = chainrule.tensor(g.copy())
+        opt.step()
+
+
+@pytest.mark.parametrize("name,kw", ALL, ids=[n for n, _ in ALL])
+@pytest.mark.parametrize("as_arrays", [False, True], ids=["tensors", "arrays"])
+def test_resume_from_state_dict_is_bit_identical(name, kw, as_arrays, rng):
+    params = _params(rng)
+    start = [p.data.copy() for p in params]
+    grads = [[rng.standard_normal(p.shape) for p in params] for _ in range(20)]
+    # one uninterrupted run
+    opt = getattr(optim, name)(params, **kw)
+    _train(opt, params, grads)
+    expected = [p.data.copy() for p in params]
+    # the same run stopped after 8 steps, checkpointed, and continued by a fresh optimizer
+    params = [Parameter(a.copy()) for a in start]
+    first = getattr(optim, name)(params, **kw)
+    _train(first, params, grads[:8])
+    checkpoint = copy.deepcopy(first.state_dict())
+    if as_arrays:  # as after a round trip through a file of plain arrays
+        checkpoint["state"] = {k: {n: (v.data if hasattr(v, "data") else v) for n, v in s.items()}
+                               for k, s in checkpoint["state"].items()}
+    _train(first, params, grads[8:9])  # must not leak into the checkpoint
+    resumed_params = [Parameter(a.copy()) for a in start]
+    _train(getattr(optim, name)(resumed_params, **kw), resumed_params, grads[:8])
+    resumed = getattr(optim, name)(resumed_params, **kw)
+    resumed.load_state_dict(checkpoint)
+    _train(resumed, resumed_params, grads[8:])
+    for got, want in zip(resumed_params, expected):
+        np.testing.assert_array_equal(got.data, want)
+
+
+def test_load_state_dict_restores_hyper_parameters_and_copies_buffers(rng):
+    params = _params(rng)
+    opt = optim.Adam(params, lr=0.1)
+    _set_grads(params, rng)
+    opt.step()
+    other = optim.Adam([Parameter(p.data.copy()) for p in params], lr=0.5, betas=(0.5, 0.6))
+    sd = opt.state_dict()
+    other.load_state_dict(sd)
+    assert other.param_groups[0]["lr"] == 0.1 and other.param_groups[0]["betas"] == (0.9, 0.999)
+    mine = other.state[other.param_groups[0]["params"][0]]["exp_avg"]
+    assert mine.data is not sd["state"][0]["exp_avg"].data
+    assert other.state[other.param_groups[0]["params"][0]]["step"] == 1
+
+
+def test_load_state_dict_rejects_mismatches(rng):
+    params = _params(rng)
+    opt = optim.Adam(params, lr=0.1)
+    _set_grads(params, rng)
+    opt.step()
+    sd = opt.state_dict()
+    with pytest.raises(ValueError, match="group 0 has 2 parameters in the state dict but 1"):
+        optim.Adam([Parameter(np.zeros(2))], lr=0.1).load_state_dict(sd)
+    with pytest.raises(ValueError, match="has 1 parameter groups but the optimizer has 2"):
+        optim.Adam([{"params": params[:1]}, {"params": params[1:]}]).load_state_dict(sd)
+    with pytest.raises(ValueError, match=r"'exp_avg' of parameter 0 has shape \(4, 3\)"):
+        optim.Adam([Parameter(np.zeros(5)), Parameter(np.zeros(3))]).load_state_dict(sd)
+
+
+def test_adamw_stays_decoupled_after_loading_an_adam_state(rng):
+    params = _params(rng)
+    sd = optim.Adam(params, lr=0.1, weight_decay=0.1).state_dict()
+    opt = optim.AdamW(params, lr=0.1)
+    opt.load_state_dict(sd)
+    assert opt.param_groups[0]["decoupled_weight_decay"] is True
+
+
+@pytest.mark.parametrize("name,kw", [("SGD", dict(lr=0.1, momentum=0.9)),
+                                     ("Adam", dict(lr=0.05, amsgrad=True)),
+                                     ("RMSprop", dict(lr=0.01, centered=True, momentum=0.5)),
+                                     ("Adagrad", dict(lr=0.1))])
+def test_torch_state_dict_loads_and_training_continues_identically(name, kw, torch, rng):
+    start = [rng.standard_normal((4, 3)), rng.standard_normal(3)]
+    grads = [[rng.standard_normal(a.shape) for a in start] for _ in range(12)]
+    qs = [torch.tensor(a.copy(), requires_grad=True) for a in start]
+    opt_t = getattr(torch.optim, name)(qs, foreach=False, **kw)
+    for step, step_grads in enumerate(grads):
+        if step == 6:
+            ps = [Parameter(q.detach().numpy().copy()) for q in qs]
+            opt_c = getattr(optim, name)(ps, **kw)
+            opt_c.load_state_dict(opt_t.state_dict())
+        if step >= 6:
+            _train(opt_c, ps, [step_grads])
+        for q, g in zip(qs, step_grads):
+            q.grad = torch.tensor(g.copy())
+        opt_t.step()
+    for p, q in zip(ps, qs):
+        np.testing.assert_allclose(p.data, q.detach().numpy(), rtol=1e-10)
