@@ -14,13 +14,13 @@ _INF = float("inf")
 
 
 def _pos(x):
-    """max(x, 0)."""
-    return xp.clip(x, 0, _INF)
+    """max(x, 0), as an array even for 0-d input (so later in-place steps work)."""
+    return xp.clip(x, 0, _INF, out=xp.empty_like(x))
 
 
 def _neg(x):
     """min(x, 0)."""
-    return xp.clip(x, -_INF, 0)
+    return xp.clip(x, -_INF, 0, out=xp.empty_like(x))
 
 
 def _mask(condition, dtype):
@@ -30,8 +30,9 @@ def _mask(condition, dtype):
 def sigmoid_array(x):
     """1 / (1 + exp(-x)). exp(-x) overflows only where sigmoid(x) is below the smallest normal
     number; 1 / inf = 0 is then the right answer, so that overflow is silenced."""
+    e = xp.negative(x, out=xp.empty_like(x))
     with xp.errstate(over="ignore"):
-        e = xp.exp(xp.negative(x))
+        xp.exp(e, out=e)
     e += 1
     return xp.divide(1, e, out=e)
 
@@ -73,7 +74,7 @@ def _shift_by_max(x, axis):
     # x - max(x) is <= 0; for inputs spanning more than the dtype's range it rounds to -inf,
     # whose exp is exactly the 0 it should be, so that overflow is not worth a warning.
     with xp.errstate(over="ignore"):
-        return x - x.max(axis=axis, keepdims=True)
+        return xp.subtract(x, x.max(axis=axis, keepdims=True), out=xp.empty_like(x))
 
 
 class Softmax(Function):
@@ -196,7 +197,7 @@ class Softplus(Function):
 
     def forward(self, x, beta=1.0, threshold=20.0):
         with xp.errstate(over="ignore"):      # an infinite beta x lands in the linear branch
-            bx = x * beta
+            bx = xp.multiply(x, beta, out=xp.empty_like(x))
         self.linear = m = _mask(bx > threshold, x.dtype)
         # exp is taken of min(bx, threshold) only, so it never overflows.
         self.z = z = xp.clip(bx, -_INF, threshold, out=bx)
@@ -208,8 +209,7 @@ class Softplus(Function):
 
     def backward(self, grad):
         z, m = self.z, self.linear
-        d = z + 1
-        xp.divide(z, d, out=d)                 # sigmoid(beta x)
+        d = z / (z + 1)                        # sigmoid(beta x)
         d *= 1 - m
         d += m
         d *= grad
@@ -220,7 +220,7 @@ class LogSigmoid(Function):
     """log(sigmoid(x)) = min(x, 0) - log1p(exp(-|x|)): exp only of non-positive numbers."""
 
     def forward(self, x):
-        e = xp.abs(x)
+        e = xp.abs(x, out=xp.empty_like(x))
         xp.negative(e, out=e)
         xp.exp(e, out=e)
         self.e, self.nonneg = e, _mask(x >= 0, x.dtype)

@@ -342,7 +342,7 @@ class BinaryCrossEntropyWithLogits(_Pointwise):
     pos_weight that is the classic max(x, 0) - x y + log1p(exp(-|x|))."""
 
     def loss(self, x, y, pos_weight=None):
-        e = xp.abs(x)
+        e = xp.abs(x, out=xp.empty_like(x))
         xp.negative(e, out=e)
         xp.exp(e, out=e)                       # exp(-|x|) in (0, 1]
         self.x, self.y, self.pw, self.e = x, y, pos_weight, e
