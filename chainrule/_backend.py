@@ -37,6 +37,12 @@ def _keep_freed_memory_for_reuse():
 malloc_tuned = _keep_freed_memory_for_reuse()
 
 
+try:  # the ufunc behind np.clip, without its Python wrapper (2-3 us a call on small arrays)
+    from numpy._core.umath import clip
+except ImportError:  # NumPy < 2
+    clip = xp.clip
+
+
 def scatter_add(target, index, values):
     """Add ``values`` into ``target[index]`` in place, accumulating repeated indices.
 

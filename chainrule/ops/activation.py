@@ -6,7 +6,7 @@ are several times slower than arithmetic, so branches are written as np.clip (ma
 clip(x, 0, inf)) and as blends a * m + b * (1 - m) with a 0/1 mask m, which are exact because
 one of the two terms is exactly 0.
 """
-from .._backend import xp
+from .._backend import clip, xp
 from ..autograd.function import Function
 from ._broadcast import normalize_dim
 
@@ -15,12 +15,12 @@ _INF = float("inf")
 
 def _pos(x):
     """max(x, 0), as an array even for 0-d input (so later in-place steps work)."""
-    return xp.clip(x, 0, _INF, out=xp.empty_like(x))
+    return clip(x, 0, _INF, out=xp.empty_like(x))
 
 
 def _neg(x):
     """min(x, 0)."""
-    return xp.clip(x, -_INF, 0, out=xp.empty_like(x))
+    return clip(x, -_INF, 0, out=xp.empty_like(x))
 
 
 def _mask(condition, dtype):
