@@ -36,4 +36,3 @@ def test_thread_count_comes_from_the_environment(monkeypatch):
     monkeypatch.delenv("CHAINRULE_NUM_THREADS")
     monkeypatch.setenv("OMP_NUM_THREADS", "1")
     assert _parallel.num_threads() == 1
-
