@@ -7,6 +7,14 @@ threads take pieces from one list until it is empty: when the machine is busy an
 starts late, the calling thread simply does more of the work, so a step is never slower than
 on one thread by more than the cost of cutting.
 
+Measured (Adam on the 670k weights of an MLP 784-512-512-10, idle 2-core machine): 0.86 ms per
+step on one thread, 0.58 ms on two; PyTorch 0.88 ms and 0.56-0.60 ms. On a busy machine a
+second thread helps less, since the threads also wait for each other's turn at the GIL.
+
+Laying a whole group out in one flat array (parameters as views) to make a single call per
+step was tried and measured slower: the extra copy of the gradients costs more than the calls
+it saves (0.64 ms against 0.60 ms with two threads).
+
 The number of threads is ``CHAINRULE_NUM_THREADS``, else ``OMP_NUM_THREADS``, else the number of
 CPUs this process may use (at most 8). Set it to 1 to update on the calling thread only.
 """
