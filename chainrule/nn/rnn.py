@@ -213,7 +213,7 @@ class RNNBase(Module):
             x = outs[0] if D == 1 else cat(outs, dim=2)
             if self.dropout and self.training and layer < self.num_layers - 1:
                 x = F.dropout(x, self.dropout, True)
-        return x, [stack(f, 0) for f in finals]
+        return x, [f[0].unsqueeze(0) if len(f) == 1 else stack(f, 0) for f in finals]
 
 
 def _check_lengths(name, lengths, T, B):
