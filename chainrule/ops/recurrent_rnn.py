@@ -25,7 +25,7 @@ class RNNFunction(FusedRecurrent):
             raise ValueError(f"rnn: unknown nonlinearity {nonlinearity!r}; use 'tanh' or 'relu'")
         plan, x2d, Z, S = self._setup(x, h0, w_ih, w_hh, b_ih, b_hh, reverse, lengths)
         self.plan, relu, save = plan, nonlinearity == "relu", self.save
-        T, B, H = plan.T, plan.B, w_hh.shape[1]
+        B, H = plan.B, w_hh.shape[1]
         if b_ih is not None:
             Z += b_ih + b_hh
         if save:
