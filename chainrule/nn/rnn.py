@@ -27,7 +27,8 @@ class RNNBase(Module):
     """What RNN, LSTM and GRU share: parameters, argument checks and the layer loop.
 
     Subclasses set ``_gates`` (gate blocks per hidden unit) and ``_has_cell`` and implement
-    ``_layer(x, h0, c0, weights, reverse, lengths)``.
+    ``_layer(x, *states, w_ih, w_hh, b_ih, b_hh, reverse, lengths)``, one fused layer-direction
+    returning (output, *final_states).
     """
 
     _gates = 1
@@ -189,6 +190,9 @@ class RNNBase(Module):
             if not isinstance(s, Tensor):
                 raise TypeError(f"{name}: hidden states must be Tensors, got "
                                 f"{type(s).__name__}")
+            if s.dtype != self.weight_ih_l0.dtype:
+                raise TypeError(f"{name}: hx is {s.dtype} but the parameters are "
+                                f"{self.weight_ih_l0.dtype}")
             want = 3 if batched else 2
             if s.ndim != want:
                 kind = "batched 3-D" if batched else "unbatched 2-D"
