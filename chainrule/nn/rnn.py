@@ -10,6 +10,7 @@ import warnings
 
 from .._backend import xp
 from ..dtypes import default_float
+from ..ops.recurrent import check_lengths
 from ..ops.recurrent_gru import GRUFunction
 from ..ops.recurrent_lstm import LSTMFunction
 from ..ops.recurrent_rnn import RNNFunction
@@ -26,7 +27,8 @@ class RNNBase(Module):
     """What RNN, LSTM and GRU share: parameters, argument checks and the layer loop.
 
     Subclasses set ``_gates`` (gate blocks per hidden unit) and ``_has_cell`` and implement
-    ``_layer(x, h0, c0, weights, reverse, lengths)``.
+    ``_layer(x, *states, w_ih, w_hh, b_ih, b_hh, reverse, lengths)``, one fused layer-direction
+    returning (output, *final_states).
     """
 
     _gates = 1
@@ -163,7 +165,7 @@ class RNNBase(Module):
         if lengths is not None:
             if not batched:
                 raise ValueError(f"{name}: lengths needs batched (3-D) input")
-            lengths = _check_lengths(name, lengths, T, B)
+            lengths = check_lengths(lengths, T, B, name)
         output, finals = self._run_layers(input, states, lengths)
         if not batched:
             output = output.squeeze(1)
@@ -188,6 +190,9 @@ class RNNBase(Module):
             if not isinstance(s, Tensor):
                 raise TypeError(f"{name}: hidden states must be Tensors, got "
                                 f"{type(s).__name__}")
+            if s.dtype != self.weight_ih_l0.dtype:
+                raise TypeError(f"{name}: hx is {s.dtype} but the parameters are "
+                                f"{self.weight_ih_l0.dtype}")
             want = 3 if batched else 2
             if s.ndim != want:
                 kind = "batched 3-D" if batched else "unbatched 2-D"
@@ -213,18 +218,7 @@ class RNNBase(Module):
             x = outs[0] if D == 1 else cat(outs, dim=2)
             if self.dropout and self.training and layer < self.num_layers - 1:
                 x = F.dropout(x, self.dropout, True)
-        return x, [stack(f, 0) for f in finals]
-
-
-def _check_lengths(name, lengths, T, B):
-    L = lengths.data if isinstance(lengths, Tensor) else xp.asarray(lengths)
-    if L.ndim != 1 or L.shape[0] != B or (L.size and L.dtype.kind not in "iu"):
-        raise ValueError(f"{name}: lengths must be a 1-D sequence of {B} integers (one per "
-                         f"batch element), got shape {tuple(L.shape)} and dtype {L.dtype}")
-    if L.size and (L.min() < 0 or L.max() > T):
-        raise ValueError(f"{name}: lengths must lie in [0, {T}] (the padded sequence length), "
-                         f"got min {int(L.min())} and max {int(L.max())}")
-    return L
+        return x, [f[0].unsqueeze(0) if len(f) == 1 else stack(f, 0) for f in finals]
 
 
 class RNN(RNNBase):

@@ -6,10 +6,12 @@ recurrent_lstm.py, recurrent_gru.py), and all three have the same shape:
     forward   gx = x2d @ W_ih.T + b                 one GEMM for every time step at once
               for t in time order:                   one GEMM per step for all gates together,
                   gates = gx[t] + h_{t-1} @ W_hh.T   then in-place pointwise work into buffers
-                                                     preallocated for the whole sequence
-    backward  back-propagation through time by hand, one GEMM per step (dgates[t] @ W_hh),
-              then dW_ih = dG2d.T @ x2d, dW_hh = dG2d.T @ hprev2d, dx = dG2d @ W_ih,
-              db = dG2d.sum(0): one large GEMM each.
+                                                     preallocated for the whole sequence; with
+                                                     grad, each step also stores its local
+                                                     derivatives while they are in cache
+    backward  back-propagation through time by hand: per step a few multiplies by those
+              derivatives and one GEMM (dgates[t] @ W_hh); then dW_ih = dG2d.T @ x2d,
+              dW_hh = dG2d.T @ hprev2d, dx = dG2d @ W_ih, db = ones @ dG2d: one large GEMM each.
 
 Arrays are time-major: x is (T, B, I). The hidden states live in one (T+1, B, H) buffer that
 holds h0 at one end and the T outputs after it, so the outputs of a layer and the previous
@@ -25,6 +27,7 @@ no gradient, with no masking work in the loop.
 """
 from .._backend import xp
 from ..autograd.function import Function
+from ..tensor import Tensor
 
 
 def sigmoid_(a, one):
@@ -65,7 +68,7 @@ class Plan:
             self.p, self.q = (1, 0) if reverse else (0, 1)
             self.ns = [B] * T
             return
-        L = _check_lengths(lengths, T, B, op)
+        L = check_lengths(lengths, T, B, op)
         perm = xp.argsort(-L, kind="stable")
         Ls = L[perm]
         steps = xp.arange(T)[:, None]
@@ -102,20 +105,23 @@ class Plan:
         return S[self.lengths_sorted, xp.arange(self.B)][self.unperm]
 
 
-def _check_lengths(lengths, T, B, op):
-    L = xp.asarray(lengths)
+def check_lengths(lengths, T, B, op):
+    """``lengths`` as an int64 array, or ValueError naming ``op`` when it is not one valid
+    length in [0, T] per batch element."""
+    L = xp.asarray(lengths.data if isinstance(lengths, Tensor) else lengths)
     if L.ndim != 1 or L.shape[0] != B or (L.size and L.dtype.kind not in "iu"):
         raise ValueError(f"{op}: lengths must be a 1-D sequence of {B} integers (one per batch "
                          f"element), got shape {L.shape} and dtype {L.dtype}")
     L = L.astype(xp.int64)
     if L.size and (L.min() < 0 or L.max() > T):
-        raise ValueError(f"{op}: lengths must lie in [0, {T}] (the sequence length), got "
-                         f"min {int(L.min())} and max {int(L.max())}")
+        raise ValueError(f"{op}: lengths must lie in [0, {T}] (the padded sequence length), "
+                         f"got min {int(L.min())} and max {int(L.max())}")
     return L
 
 
 class FusedRecurrent(Function):
-    """Shared set-up and tear-down of the fused layers; subclasses write the two time loops."""
+    """Shared set-up and tear-down of the fused layers; subclasses write the time loops and
+    the backward pass."""
 
     op = "rnn"
     gates = 1
@@ -178,25 +184,38 @@ class FusedRecurrent(Function):
             dout = plan.to_loop(dout.reshape(plan.T * plan.B, -1)).reshape(dout.shape)
         return dout, plan.sort_batch(dh_n)
 
-    def _input_grads(self, dgx2d, dgh2d, dh0):
-        """dx, dW_ih, dW_hh, db_ih, db_hh from the gate gradients of the whole sequence.
+    def _input_grads(self, dgx_parts, dgh2d, dh0):
+        """dx, dh0, dW_ih, dW_hh, db_ih, db_hh from the gate gradients of the whole sequence,
+        one large GEMM each.
 
-        dgx2d feeds the input projection, dgh2d the hidden one (the same array except in GRU).
+        dgx_parts lists (gradient columns (T*B, k), the rows of W_ih they belong to) that make
+        up the input side; dgh2d (T*B, gates*H) is the hidden side.
         """
-        plan, need = self.plan, self.needs_input_grad
+        plan, need, w_ih = self.plan, self.needs_input_grad, self.w_ih
         need_x, need_h0, need_wih, need_whh, need_bih, need_bhh = need[:2] + need[-4:]
         T, B = plan.T, plan.B
+        dtype = dgh2d.dtype
+        # Column sums as a GEMV with ones: faster than sum(axis=0) on a tall matrix.
+        ones = xp.ones(T * B, dtype) if need_bih or need_bhh else None
         dx = dw_ih = dw_hh = db_ih = db_hh = None
         if need_x:
-            dx = plan.to_time(dgx2d @ self.w_ih).reshape(T, B, -1)
+            for dg, rows in dgx_parts:
+                term = dg @ w_ih[rows]
+                dx = term if dx is None else xp.add(dx, term, out=dx)
+            dx = plan.to_time(dx).reshape(T, B, -1)
         if need_wih:
-            dw_ih = dgx2d.T @ self.x2d
+            dw_ih = xp.empty_like(w_ih)
+            for dg, rows in dgx_parts:
+                xp.matmul(dg.T, self.x2d, out=dw_ih[rows])
+        if need_bih:
+            db_ih = xp.empty(w_ih.shape[0], dtype)
+            for dg, rows in dgx_parts:
+                xp.matmul(ones, dg, out=db_ih[rows])
         if need_whh:
             S = self.S
             dw_hh = dgh2d.T @ S[plan.p:T + plan.p].reshape(T * B, -1)
-        if need_bih:
-            db_ih = dgx2d.sum(axis=0)
         if need_bhh:
-            db_hh = db_ih.copy() if (dgh2d is dgx2d and db_ih is not None) else dgh2d.sum(axis=0)
+            same = len(dgx_parts) == 1 and dgx_parts[0][0] is dgh2d and db_ih is not None
+            db_hh = db_ih.copy() if same else ones @ dgh2d
         dh0 = plan.unsort_batch(dh0) if need_h0 else None
         return dx, dh0, dw_ih, dw_hh, db_ih, db_hh

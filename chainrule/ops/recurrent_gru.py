@@ -32,86 +32,77 @@ class GRUFunction(FusedRecurrent):
             A += b_ih
             A[..., :2 * H] += b_hh[:2 * H]      # b_hr, b_hz just add; b_hn sits inside r * (.)
             b_hn = b_hh[2 * H:]
-        # The hidden projections W_hh h + b_h: backward needs the n block of every step.
-        keep = 1 if save else 0
-        HH = xp.empty((T if save else 1, B, 3 * H), dtype)
-        tmp = xp.empty((B, H), dtype)
+        keep = 1 if save else 0                 # without grad one slot of RZ is reused
+        RZ = xp.empty((T if save else 1, B, 2 * H), dtype)
+        if save:
+            # Local derivatives, stored while the step's values are in cache, in the column
+            # order (n, r, z, n_h) so that both the input side (n, r, z) and the hidden side
+            # (r, z, n_h) of the gate gradient are contiguous column ranges of one array:
+            #   Fn = (1 - n^2)(1 - z), [Fn, Fn hn r(1-r), (h_prev - n) z(1-z), Fn r]
+            E = self.E = xp.empty((T, B, 4 * H), dtype)
+            E4 = E.reshape(T, B, 4, H)
+        hh = xp.empty((B, 3 * H), dtype)
+        new, omz = xp.empty((B, H), dtype), xp.empty((B, H), dtype)
         one = xp.ones((), dtype)
-        A3 = A.reshape(T, B, 3, H)
         w_hh_t = recurrent_operand(w_hh, B)
         p, q, ns = plan.p, plan.q, plan.ns
         with xp.errstate(over="ignore"):
             for t in plan.order:
                 n = ns[t]
-                h_prev, hh = S[t + p, :n], HH[t * keep, :n]
-                xp.matmul(h_prev, w_hh_t, out=hh)
-                a = A3[t, :n]
-                rz, r, z, new = A[t, :n, :2 * H], a[:, 0], a[:, 1], a[:, 2]
-                rz += hh[:, :2 * H]
+                h_prev, h, hh_t, n_t = S[t + p, :n], S[t + q, :n], hh[:n], new[:n]
+                rz = RZ[t * keep, :n]
+                r, z, hn = rz[:, :H], rz[:, H:], hh_t[:, 2 * H:]
+                xp.matmul(h_prev, w_hh_t, out=hh_t)
+                xp.add(A[t, :n, :2 * H], hh_t[:, :2 * H], out=rz)
                 sigmoid_(rz, one)
-                hn = hh[:, 2 * H:]
                 if b_hn is not None:
                     hn += b_hn
-                xp.multiply(r, hn, out=tmp[:n])
-                new += tmp[:n]
-                xp.tanh(new, out=new)
-                # h = (1 - z) * n + z * h_prev = n + z * (h_prev - n)
-                h = S[t + q, :n]
-                xp.subtract(h_prev, new, out=h)
+                xp.multiply(r, hn, out=n_t)
+                n_t += A[t, :n, 2 * H:]
+                xp.tanh(n_t, out=n_t)
+                xp.subtract(h_prev, n_t, out=h)
+                if save:
+                    en, er, ez, enh = E4[t, :n, 0], E4[t, :n, 1], E4[t, :n, 2], E4[t, :n, 3]
+                    omz_t = omz[:n]
+                    xp.subtract(one, z, out=omz_t)
+                    xp.multiply(n_t, n_t, out=en)
+                    xp.subtract(one, en, out=en)
+                    en *= omz_t
+                    xp.multiply(h, z, out=ez)        # h holds h_prev - n here
+                    ez *= omz_t
+                    xp.subtract(one, r, out=er)
+                    er *= r
+                    er *= hn
+                    er *= en
+                    xp.multiply(en, r, out=enh)
+                # h = (1 - z) n + z h_prev = n + z (h_prev - n)
                 h *= z
-                h += new
+                h += n_t
         out, h_n = self._outputs(S)
         if save:
-            self.x2d, self.A, self.HH, self.S = x2d, A, HH, S
-            self.w_ih, self.w_hh = w_ih, w_hh
+            self.x2d, self.RZ, self.S, self.w_ih, self.w_hh = x2d, RZ, S, w_ih, w_hh
         return out, h_n
 
     def backward(self, dout, dh_n):
-        plan, A, HH, S, w_hh = self.plan, self.A, self.HH, self.S, self.w_hh
+        plan, E, RZ, w_hh = self.plan, self.E, self.RZ, self.w_hh
         T, B, H = plan.T, plan.B, w_hh.shape[1]
-        dtype = A.dtype
+        dtype = E.dtype
         dout, dh = self._grad_carry(dout, dh_n)
-        # Gate gradients on the input side (dr, dz, dn) and the hidden side (dr, dz, dn * r);
-        # rows past a sequence's length must stay zero for the big GEMMs below.
-        new_buf = xp.zeros if plan.gather is not None else xp.empty
-        dGx = new_buf((T, B, 3 * H), dtype)
-        dGh = new_buf((T, B, 3 * H), dtype)
-        A3, HH3 = A.reshape(T, B, 3, H), HH.reshape(T, B, 3, H)
-        dGx3, dGh3 = dGx.reshape(T, B, 3, H), dGh.reshape(T, B, 3, H)
-        one_minus_z = xp.empty((B, H), dtype)
+        # Gate gradients in E's column order (dn, dr, dz, dn_h); rows past a sequence's length
+        # must stay zero for the big GEMMs below.
+        dG = (xp.zeros if plan.gather is not None else xp.empty)((T, B, 4 * H), dtype)
+        dG4, E4 = dG.reshape(T, B, 4, H), E.reshape(T, B, 4, H)
         mm = xp.empty((B, H), dtype)
-        p, ns = plan.p, plan.ns
+        ns = plan.ns
         for t in reversed(plan.order):
             n = ns[t]
-            a, d = A3[t, :n], dGx3[t, :n]
-            r, z, new = a[:, 0], a[:, 1], a[:, 2]
-            dr, dz, dn = d[:, 0], d[:, 1], d[:, 2]
-            hn, h_prev = HH3[t, :n, 2], S[t + p, :n]
-            dh_t, omz = dh[:n], one_minus_z[:n]
+            dh_t = dh[:n]
             dh_t += dout[t, :n]
-            xp.subtract(1, z, out=omz)
-            # dn = dh * (1 - z) * (1 - n^2)
-            xp.multiply(new, new, out=dn)
-            xp.subtract(1, dn, out=dn)
-            dn *= omz
-            dn *= dh_t
-            # dz = dh * (h_prev - n) * z (1 - z)
-            xp.subtract(h_prev, new, out=dz)
-            dz *= dh_t
-            dz *= z
-            dz *= omz
-            # dr = dn * (W_hn h + b_hn) * r (1 - r)
-            xp.subtract(1, r, out=dr)
-            dr *= r
-            dr *= hn
-            dr *= dn
-            dgh = dGh[t, :n]
-            xp.copyto(dgh[:, :2 * H], dGx[t, :n, :2 * H])
-            xp.multiply(dn, r, out=dGh3[t, :n, 2])
-            # carry to step t-1: dh * z + dgates_h @ W_hh
-            xp.matmul(dgh, w_hh, out=mm[:n])
-            dh_t *= z
+            xp.multiply(E4[t, :n], dh_t[:, None], out=dG4[t, :n])
+            xp.matmul(dG[t, :n, H:], w_hh, out=mm[:n])          # (dr, dz, dn_h) @ W_hh
+            dh_t *= RZ[t, :n, H:]                                 # through z straight to h
             dh_t += mm[:n]
-        dx, dh0, dw_ih, dw_hh, db_ih, db_hh = self._input_grads(
-            dGx.reshape(T * B, 3 * H), dGh.reshape(T * B, 3 * H), dh)
-        return dx, dh0, dw_ih, dw_hh, db_ih, db_hh
+        dG2d = dG.reshape(T * B, 4 * H)
+        # Input side: (dr, dz) feed rows r, z of W_ih and dn feeds rows n.
+        parts = [(dG2d[:, H:3 * H], slice(0, 2 * H)), (dG2d[:, :H], slice(2 * H, 3 * H))]
+        return self._input_grads(parts, dG2d[:, H:], dh)

@@ -24,44 +24,48 @@ class RNNFunction(FusedRecurrent):
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(f"rnn: unknown nonlinearity {nonlinearity!r}; use 'tanh' or 'relu'")
         plan, x2d, Z, S = self._setup(x, h0, w_ih, w_hh, b_ih, b_hh, reverse, lengths)
-        self.plan, self.relu = plan, nonlinearity == "relu"
+        self.plan, relu, save = plan, nonlinearity == "relu", self.save
         B, H = plan.B, w_hh.shape[1]
         if b_ih is not None:
             Z += b_ih + b_hh
+        if save:
+            # The activation's derivative, 1 - h^2 (tanh) or [h > 0] (relu), stored in Z's
+            # place once a step is done with it.
+            self.F = Z
         hh = xp.empty((B, H), x.dtype)
+        one = xp.ones((), x.dtype)
         w_hh_t = recurrent_operand(w_hh, B)
         p, q, ns = plan.p, plan.q, plan.ns
         for t in plan.order:
             n = ns[t]
-            z = Z[t, :n]
+            z, h = Z[t, :n], S[t + q, :n]
             xp.matmul(S[t + p, :n], w_hh_t, out=hh[:n])
             z += hh[:n]
-            if self.relu:
-                xp.maximum(z, 0, out=S[t + q, :n])
+            if relu:
+                xp.maximum(z, 0, out=h)
+                if save:
+                    xp.sign(h, out=z)      # 1 where h > 0; torch passes no gradient at 0
             else:
-                xp.tanh(z, out=S[t + q, :n])
+                xp.tanh(z, out=h)
+                if save:
+                    xp.multiply(h, h, out=z)
+                    xp.subtract(one, z, out=z)
         out, h_n = self._outputs(S)
-        if self.save:
+        if save:
             self.x2d, self.S, self.w_ih, self.w_hh = x2d, S, w_ih, w_hh
         return out, h_n
 
     def backward(self, dout, dh_n):
-        plan, S, w_hh = self.plan, self.S, self.w_hh
+        plan, F, w_hh = self.plan, self.F, self.w_hh
         T, B, H = plan.T, plan.B, w_hh.shape[1]
         dout, dh = self._grad_carry(dout, dh_n)
-        dZ = (xp.zeros if plan.gather is not None else xp.empty)((T, B, H), S.dtype)
-        q, ns = plan.q, plan.ns
+        dZ = (xp.zeros if plan.gather is not None else xp.empty)((T, B, H), F.dtype)
+        ns = plan.ns
         for t in reversed(plan.order):
             n = ns[t]
-            h, dz, dh_t = S[t + q, :n], dZ[t, :n], dh[:n]
+            dh_t = dh[:n]
             dh_t += dout[t, :n]
-            if self.relu:
-                # torch's relu passes no gradient at exactly 0
-                xp.multiply(dh_t, h > 0, out=dz)
-            else:
-                xp.multiply(h, h, out=dz)
-                xp.subtract(1, dz, out=dz)
-                dz *= dh_t
-            xp.matmul(dz, w_hh, out=dh_t)
+            xp.multiply(dh_t, F[t, :n], out=dZ[t, :n])
+            xp.matmul(dZ[t, :n], w_hh, out=dh_t)
         dZ2d = dZ.reshape(T * B, H)
-        return self._input_grads(dZ2d, dZ2d, dh)
+        return self._input_grads([(dZ2d, slice(None))], dZ2d, dh)

@@ -130,6 +130,8 @@ def test_forward_errors():
         GRU(3, 4)(x, cr.zeros(2, 2, 4))
     with pytest.raises(TypeError, match="LSTM: input is float64 but the parameters are float32"):
         m(cr.tensor(np.zeros((5, 2, 3))))
+    with pytest.raises(TypeError, match="LSTM: hx is float64 but the parameters are float32"):
+        m(x, (cr.zeros(2, 2, 4), cr.zeros(2, 2, 4, dtype=cr.float64)))
 
 
 def test_no_warnings_and_no_nan_for_huge_inputs():
