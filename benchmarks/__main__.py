@@ -11,6 +11,7 @@ SUITES = {
     "losses": "Fused losses",
     "optim": "Optimizer step (about 1M float32 parameters)",
     "rnn": "Recurrent layers",
+    "metrics": "Metrics (against scikit-learn)",
     "workloads": "Reference workloads (float32, 2 threads)",
 }
 
@@ -39,7 +40,7 @@ def main(argv=None):
             continue
         rows = module.run(quick=args.quick)
         extra = getattr(module, "print_extra", None)
-        print_table(SUITES.get(name, name), rows)
+        print_table(SUITES.get(name, name), rows, getattr(module, "REFERENCE", "PyTorch"))
         if extra:
             extra()
     return 0
