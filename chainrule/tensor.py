@@ -14,7 +14,7 @@ class Tensor:
     """
 
     __slots__ = ("data", "grad", "requires_grad", "grad_fn", "_out_index", "_retains_grad",
-                 "__weakref__")
+                 "_version", "__weakref__")
     # Make ``ndarray + Tensor`` defer to Tensor.__radd__ instead of broadcasting elementwise.
     __array_ufunc__ = None
 
@@ -24,6 +24,7 @@ class Tensor:
         self.grad_fn = None
         self._out_index = 0
         self._retains_grad = False
+        self._version = 0
         self.requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
@@ -37,6 +38,7 @@ class Tensor:
         t.grad_fn = None
         t._out_index = 0
         t._retains_grad = False
+        t._version = 0
         return t
 
     # ---- attributes -------------------------------------------------------------------------
@@ -114,7 +116,20 @@ class Tensor:
         return self.data
 
     def __array__(self, dtype=None, copy=None):
-        return self.data if dtype is None else self.data.astype(dtype)
+        # np.array(t) must copy (a snapshot), np.asarray(t) may share, as with torch.
+        if dtype is not None and dtype != self.data.dtype:
+            return self.data.astype(dtype)
+        return self.data.copy() if copy else self.data
+
+    def __format__(self, spec):
+        if self.data.ndim == 0:
+            return format(self.data.item(), spec)
+        return object.__format__(self, spec) if spec else repr(self)
+
+    def __iter__(self):
+        if self.data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self.data.shape[0]))
 
     def item(self):
         if self.data.size != 1:
@@ -142,10 +157,27 @@ class Tensor:
             raise TypeError("only integer tensors of a single element can be used as an index")
         return int(self.data.item())
 
-    def to(self, dtype):
+    device = property(lambda self: "cpu")
+
+    def to(self, *args, dtype=None, **kwargs):
+        """Cast to a dtype; a device ("cpu") or another tensor (its dtype) are accepted too."""
+        for a in args:
+            if isinstance(a, Tensor):
+                dtype = a.data.dtype
+            elif isinstance(a, str) and a.split(":")[0] == "cpu":
+                continue
+            elif a is not None:
+                dtype = a
+        device = kwargs.pop("device", "cpu")
+        if str(device).split(":")[0] != "cpu":
+            raise ValueError(f"to: chainrule runs on the CPU only, got device {device!r}")
+        return self if dtype is None else _ew.cast(self, dtype)
+
+    def type(self, dtype):
         return _ew.cast(self, dtype)
 
-    type = to
+    def cpu(self):
+        return self
 
     def float(self):
         return _ew.cast(self, xp.float32)
@@ -175,85 +207,6 @@ class Tensor:
         return _format(self)
 
     __hash__ = object.__hash__
-
-    # ---- in-place updates (never recorded in the graph) -------------------------------------
-    def _check_inplace(self, op):
-        if self.requires_grad and self.grad_fn is None and _grad_state.enabled:
-            raise RuntimeError(f"{op}: a leaf tensor that requires grad is being used in an "
-                               "in-place operation; wrap it in no_grad()")
-        if self.grad_fn is not None:
-            raise RuntimeError(f"{op}: in-place operations on tensors that are part of a graph "
-                               "are not supported")
-
-    def _inplace(self, op, ufunc, other):
-        self._check_inplace(op)
-        ufunc(self.data, other.data if isinstance(other, Tensor) else other, out=self.data,
-              casting="same_kind")
-        return self
-
-    def add_(self, other, alpha=1):
-        if alpha != 1:
-            other = (other.data if isinstance(other, Tensor) else other) * alpha
-        return self._inplace("add_", xp.add, other)
-
-    def sub_(self, other, alpha=1):
-        if alpha != 1:
-            other = (other.data if isinstance(other, Tensor) else other) * alpha
-        return self._inplace("sub_", xp.subtract, other)
-
-    def mul_(self, other):
-        return self._inplace("mul_", xp.multiply, other)
-
-    def div_(self, other):
-        return self._inplace("div_", xp.divide, other)
-
-    def clamp_(self, min=None, max=None):
-        self._check_inplace("clamp_")
-        xp.clip(self.data, min, max, out=self.data)
-        return self
-
-    def fill_(self, value):
-        self._check_inplace("fill_")
-        self.data.fill(value)
-        return self
-
-    def zero_(self):
-        return self.fill_(0)
-
-    def copy_(self, src):
-        self._check_inplace("copy_")
-        self.data[...] = src.data if isinstance(src, Tensor) else src
-        return self
-
-    def _augmented(self, op, ufunc, other, out_of_place):
-        # `w -= lr * w.grad` under no_grad updates w in place, as in torch; when the graph
-        # must record the op, the name is rebound to a new tensor instead.
-        grad_on = _grad_state.enabled
-        if grad_on and (self.requires_grad or getattr(other, "requires_grad", False)):
-            if self.requires_grad and self.grad_fn is None:
-                self._check_inplace(op)
-            return out_of_place(self, other)
-        ufunc(self.data, other.data if isinstance(other, Tensor) else other, out=self.data,
-              casting="same_kind")
-        return self
-
-    def __iadd__(self, other):
-        return self._augmented("+=", xp.add, other, Tensor.__add__)
-
-    def __isub__(self, other):
-        return self._augmented("-=", xp.subtract, other, Tensor.__sub__)
-
-    def __imul__(self, other):
-        return self._augmented("*=", xp.multiply, other, Tensor.__mul__)
-
-    def __itruediv__(self, other):
-        return self._augmented("/=", xp.divide, other, Tensor.__truediv__)
-
-    def __setitem__(self, index, value):
-        self._check_inplace("__setitem__")
-        if isinstance(index, Tensor):
-            index = index.data
-        self.data[index] = value.data if isinstance(value, Tensor) else value
 
     # ---- operators --------------------------------------------------------------------------
     def __add__(self, other):
@@ -310,10 +263,10 @@ class Tensor:
                                         else other))
 
     def __eq__(self, other):
-        return self._compare(xp.equal, other)
+        return False if other is None else self._compare(xp.equal, other)
 
     def __ne__(self, other):
-        return self._compare(xp.not_equal, other)
+        return True if other is None else self._compare(xp.not_equal, other)
 
     def __lt__(self, other):
         return self._compare(xp.less, other)
@@ -330,11 +283,29 @@ class Tensor:
     def __invert__(self):
         return Tensor._from_array(~self.data)
 
+    # Bitwise on integers and bools alike, as torch (for bools that is logical and/or/xor).
     def __and__(self, other):
-        return self._compare(xp.logical_and, other)
+        return self._compare(xp.bitwise_and, other)
 
     def __or__(self, other):
-        return self._compare(xp.logical_or, other)
+        return self._compare(xp.bitwise_or, other)
+
+    def __xor__(self, other):
+        return self._compare(xp.bitwise_xor, other)
+
+    __rand__, __ror__, __rxor__ = __and__, __or__, __xor__
+
+    def __floordiv__(self, other):  # not differentiable, as in torch
+        return self._compare(xp.floor_divide, other)
+
+    def __rfloordiv__(self, other):
+        return Tensor._from_array(xp.floor_divide(other, self.data))
+
+    def __mod__(self, other):
+        return _ew.Remainder.apply(self, other)
+
+    def __rmod__(self, other):
+        return _ew.Remainder.apply(other, self)
 
     eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
 
@@ -357,4 +328,4 @@ from .autograd.engine import run_backward  # noqa: E402
 
 _engine.Tensor = _function.Tensor = Tensor
 from .ops import elementwise as _ew, linalg as _linalg, shape as _shape  # noqa: E402
-from . import _tensor_methods  # noqa: E402,F401  (attaches sum, mean, exp, ... to Tensor)
+from . import _tensor_methods, _tensor_inplace  # noqa: E402,F401  (attach methods to Tensor)

@@ -62,6 +62,13 @@ def _count_consumers(roots):
 
 
 def _run_node(node, grads, pending, handed_out, capture):
+    for t, version in node.saved_versions:
+        if t._version != version:
+            raise RuntimeError(
+                f"backward: a tensor of shape {t.data.shape} that {type(node).__name__} used "
+                f"was modified by an in-place operation after the forward pass (version "
+                f"{version} -> {t._version}), so its gradient would be wrong. Modify a clone "
+                "instead, or do the in-place update after backward().")
     if node.n_outputs == 1:
         result = node.backward(grads[0])
     else:

@@ -24,7 +24,8 @@ _NO_GRAD = [(False,) * n for n in range(8)]
 class Function:
     # Graph bookkeeping lives in slots; what forward saves lives in __dict__, so freeing a node
     # after backward (retain_graph=False) is one dict clear that keeps the graph's shape intact.
-    __slots__ = ("inputs", "needs_input_grad", "n_outputs", "freed", "__dict__", "__weakref__")
+    __slots__ = ("inputs", "needs_input_grad", "n_outputs", "freed", "saved_versions",
+                 "__dict__", "__weakref__")
 
     # Set False on ops whose backward handles None for outputs that received no gradient.
     materialize_grads = True
@@ -51,11 +52,14 @@ class Function:
                 return tuple(_wrap(o, None, 0) for o in out)
             t = _new(Tensor)
             t.data, t.grad, t.requires_grad, t.grad_fn = out, None, False, None
-            t._out_index, t._retains_grad = 0, False
+            t._out_index, t._retains_grad, t._version = 0, False, 0
             return t
         ctx.needs_input_grad = needs
         out = ctx.forward(*arrays, **options)
         ctx.inputs = tuple([a if n else None for a, n in zip(args, needs)])
+        # Versions of every tensor given: backward refuses to run if one was since modified
+        # in place, since what forward saved of it would be stale.
+        ctx.saved_versions = tuple([(a, a._version) for a in args if isinstance(a, Tensor)])
         ctx.freed = False
         if type(out) is tuple:
             ctx.n_outputs = len(out)
@@ -81,6 +85,7 @@ def _wrap(array, node, index):
         t.grad_fn = None
         t._out_index = 0
     t._retains_grad = False
+    t._version = 0
     return t
 
 

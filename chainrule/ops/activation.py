@@ -15,6 +15,8 @@ _INF = float("inf")
 
 def _pos(x):
     """max(x, 0), as an array even for 0-d input (so later in-place steps work)."""
+    if x.dtype.kind not in "fc":
+        return xp.maximum(x, 0, out=xp.empty_like(x))
     return clip(x, 0, _INF, out=xp.empty_like(x))
 
 
@@ -109,8 +111,13 @@ def _softmax_axis(x, dim, op):
     return normalize_dim(dim, x.ndim, op)[0] if x.ndim else None
 
 
+def _float_tensor(x):
+    """Integer input to a float activation becomes the default float, as in torch."""
+    return x if x.data.dtype.kind in "fc" else x.float()
+
+
 def sigmoid(x):
-    return Sigmoid.apply(x)
+    return Sigmoid.apply(_float_tensor(x))
 
 
 def relu(x):
@@ -118,18 +125,16 @@ def relu(x):
 
 
 def tanh(x):
-    return Tanh.apply(x)
+    return Tanh.apply(_float_tensor(x))
 
 
 def softmax(x, dim=None, dtype=None):
-    if dtype is not None:
-        x = x.to(dtype)
+    x = _float_tensor(x) if dtype is None else x.to(dtype)
     return Softmax.apply(x, _softmax_axis(x, dim, "softmax"))
 
 
 def log_softmax(x, dim=None, dtype=None):
-    if dtype is not None:
-        x = x.to(dtype)
+    x = _float_tensor(x) if dtype is None else x.to(dtype)
     return LogSoftmax.apply(x, _softmax_axis(x, dim, "log_softmax"))
 
 

@@ -1,7 +1,11 @@
-"""Pointwise arithmetic: + - * / ** and exp, log, sqrt, abs, clamp, maximum, minimum, where."""
+"""Pointwise arithmetic: + - * / ** % and exp, log, sqrt, abs, clamp, maximum, minimum, where."""
 from .._backend import xp
 from ..autograd.function import Function
+from ..dtypes import default_float
 from ._broadcast import unbroadcast
+
+_ND = xp.ndarray
+_PY_KINDS = {bool: "b", int: "i", float: "f", complex: "c"}
 
 
 def _shape(x):
@@ -10,6 +14,58 @@ def _shape(x):
 
 def _broadcast_error(op, a, b):
     return ValueError(f"{op}: shapes {_shape(a)} and {_shape(b)} cannot be broadcast together")
+
+
+def _kind(x):
+    return x.dtype.kind if isinstance(x, (_ND, xp.generic)) else _PY_KINDS.get(type(x), "O")
+
+
+def _weak(x, other):
+    """A NumPy scalar or 0-d array beside a real array counts as a Python number (torch never
+    lets a scalar widen a tensor's dtype: float32 tensor * np.float64(2) stays float32)."""
+    if isinstance(other, _ND) and other.ndim and (isinstance(x, xp.generic)
+                                                  or isinstance(x, _ND) and x.ndim == 0):
+        return x.item()
+    return x
+
+
+def _to_float(x, other):
+    target = other.dtype if isinstance(other, _ND) and other.dtype.kind in "fc" else \
+        default_float
+    return x.astype(target) if isinstance(x, (_ND, xp.generic)) else float(x)
+
+
+def promote(a, b, true_divide=False):
+    """Operands converted so NumPy's result dtype is torch's: scalars are weak, an integer or
+    bool operand meeting a float becomes that float (float32 by default, never float64), and
+    true division of integers gives the default float."""
+    if type(a) is _ND and type(b) is _ND and a.dtype is b.dtype and \
+            (a.dtype.kind in "fc" or not true_divide):
+        return a, b
+    a, b = _weak(a, b), _weak(b, a)
+    ka, kb = _kind(a), _kind(b)
+    if ka in "biu" and (kb in "fc" or true_divide):
+        a = _to_float(a, b)
+    if kb in "biu" and (ka in "fc" or true_divide):
+        b = _to_float(b, a)
+    return a, b
+
+
+def floating(x):
+    """Integer input to a float op (exp, log, sigmoid, ...) becomes the default float."""
+    return x if x.dtype.kind in "fc" else x.astype(default_float)
+
+
+def _compute(op, ufunc, a, b, true_divide=False):
+    a, b = promote(a, b, true_divide)
+    try:
+        return a, b, ufunc(a, b)
+    except ValueError:
+        raise _broadcast_error(op, a, b) from None
+    except TypeError:
+        raise TypeError(f"{op}: unsupported operands {type(a).__name__} "
+                        f"({getattr(a, 'dtype', '')}) and {type(b).__name__} "
+                        f"({getattr(b, 'dtype', '')})") from None
 
 
 class _Binary(Function):
@@ -22,11 +78,9 @@ class _Binary(Function):
 
 class Add(_Binary):
     def forward(self, a, b):
+        a, b, out = _compute("add", xp.add, a, b)
         self._save_shapes(a, b)
-        try:
-            return xp.add(a, b)
-        except ValueError:
-            raise _broadcast_error("add", a, b) from None
+        return out
 
     def backward(self, grad):
         need_a, need_b = self.needs_input_grad
@@ -36,11 +90,9 @@ class Add(_Binary):
 
 class Sub(_Binary):
     def forward(self, a, b):
+        a, b, out = _compute("sub", xp.subtract, a, b)
         self._save_shapes(a, b)
-        try:
-            return xp.subtract(a, b)
-        except ValueError:
-            raise _broadcast_error("sub", a, b) from None
+        return out
 
     def backward(self, grad):
         need_a, need_b = self.needs_input_grad
@@ -50,11 +102,8 @@ class Sub(_Binary):
 
 class Mul(_Binary):
     def forward(self, a, b):
-        self.a, self.b = a, b
-        try:
-            return xp.multiply(a, b)
-        except ValueError:
-            raise _broadcast_error("mul", a, b) from None
+        self.a, self.b, out = _compute("mul", xp.multiply, a, b)
+        return out
 
     def backward(self, grad):
         need_a, need_b = self.needs_input_grad
@@ -65,11 +114,8 @@ class Mul(_Binary):
 
 class Div(_Binary):
     def forward(self, a, b):
-        self.a, self.b = a, b
-        try:
-            return xp.divide(a, b)
-        except ValueError:
-            raise _broadcast_error("div", a, b) from None
+        self.a, self.b, out = _compute("div", xp.divide, a, b, true_divide=True)
+        return out
 
     def backward(self, grad):
         need_a, need_b = self.needs_input_grad
@@ -77,6 +123,20 @@ class Div(_Binary):
         grad_a = grad / b
         return (unbroadcast(grad_a, _shape(a)) if need_a else None,
                 unbroadcast(-grad_a * a / b, _shape(b)) if need_b else None)
+
+
+class Remainder(_Binary):
+    """a % b with the sign of b (Python's and torch.remainder's convention)."""
+
+    def forward(self, a, b):
+        self.a, self.b, out = _compute("remainder", xp.remainder, a, b)
+        return out
+
+    def backward(self, grad):
+        need_a, need_b = self.needs_input_grad
+        return (unbroadcast(grad, _shape(self.a)) if need_a else None,
+                unbroadcast(-grad * xp.floor_divide(self.a, self.b), _shape(self.b))
+                if need_b else None)
 
 
 class Neg(Function):
@@ -91,6 +151,8 @@ class PowScalar(Function):
     """x ** p for a constant exponent p."""
 
     def forward(self, x, p):
+        if x.dtype.kind in "biu" and _kind(p) in "fc":  # int tensor ** 0.5 is a float32 tensor
+            x = x.astype(default_float)
         self.x, self.p = x, p
         return x ** p
 
@@ -105,11 +167,7 @@ class Pow(_Binary):
     """a ** b where the exponent is itself a tensor (or the base is a constant)."""
 
     def forward(self, a, b):
-        self.a, self.b = a, b
-        try:
-            self.out = xp.power(a, b)
-        except ValueError:
-            raise _broadcast_error("pow", a, b) from None
+        self.a, self.b, self.out = _compute("pow", xp.power, a, b)
         return self.out
 
     def backward(self, grad):
@@ -135,7 +193,7 @@ def pow(base, exponent):
 
 class Exp(Function):
     def forward(self, x):
-        self.out = xp.exp(x)
+        self.out = xp.exp(floating(x))
         return self.out
 
     def backward(self, grad):
@@ -144,7 +202,7 @@ class Exp(Function):
 
 class Log(Function):
     def forward(self, x):
-        self.x = x
+        self.x = x = floating(x)
         return xp.log(x)
 
     def backward(self, grad):
@@ -153,7 +211,7 @@ class Log(Function):
 
 class Sqrt(Function):
     def forward(self, x):
-        self.out = xp.sqrt(x)
+        self.out = xp.sqrt(floating(x))
         return self.out
 
     def backward(self, grad):
@@ -173,6 +231,8 @@ class Clamp(Function):
     def forward(self, x, min=None, max=None):
         if min is None and max is None:
             raise ValueError("clamp: at least one of min and max must be given")
+        if x.dtype.kind in "biu" and "f" in (_kind(min), _kind(max)):
+            x = x.astype(default_float)
         self.x, self.min, self.max = x, min, max
         return xp.clip(x, min, max)
 
@@ -194,11 +254,8 @@ class _Extremum(_Binary):
     name = ""
 
     def forward(self, a, b):
-        self.a, self.b = a, b
-        try:
-            return self.ufunc(a, b)
-        except ValueError:
-            raise _broadcast_error(self.name, a, b) from None
+        self.a, self.b, out = _compute(self.name, self.ufunc, a, b)
+        return out
 
     def backward(self, grad):
         need_a, need_b = self.needs_input_grad
@@ -225,6 +282,9 @@ class Minimum(_Extremum):
 class Where(Function):
     def forward(self, cond, a, b):
         self.cond = xp.asarray(cond, dtype=bool)
+        a, b = promote(a, b)
+        if not isinstance(a, _ND) and not isinstance(b, _ND) and _kind(a) == "f":
+            a = xp.asarray(a, default_float)  # where(mask, 1.0, 0.0) is float32, as in torch
         self.a_shape, self.b_shape = _shape(a), _shape(b)
         try:
             return xp.where(self.cond, a, b)
@@ -284,6 +344,9 @@ def abs(x):
 
 
 def clamp(x, min=None, max=None):
+    from ..tensor import Tensor
+    min = min.data if isinstance(min, Tensor) else min  # bounds are constants, not inputs
+    max = max.data if isinstance(max, Tensor) else max
     return Clamp.apply(x, min=min, max=max)
 
 

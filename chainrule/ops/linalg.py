@@ -80,6 +80,11 @@ class Linear(Function):
 
 
 def matmul(a, b):
+    from ..dtypes import as_array
+    from ..tensor import Tensor
+    # a list or NumPy array on either side is a constant operand, as with the other operators
+    a = a if isinstance(a, (Tensor, xp.ndarray)) else as_array(a)
+    b = b if isinstance(b, (Tensor, xp.ndarray)) else as_array(b)
     return MatMul.apply(a, b)
 
 
