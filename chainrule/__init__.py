@@ -2,7 +2,8 @@
 __version__ = "0.1.0"
 
 from .tensor import Tensor
-from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .autograd import (enable_grad, inference_mode, is_grad_enabled, no_grad,
+                       set_grad_enabled)
 from .dtypes import (bool, double, float, float16, float32, float64, half, int, int8, int16,
                      int32, int64, long, short, uint8)
 from .factories import (arange, as_tensor, empty, eye, from_numpy, full, full_like, linspace,
@@ -22,7 +23,7 @@ __all__ = [
     "__version__", "Tensor", "tensor", "as_tensor", "from_numpy", "zeros", "ones", "empty",
     "full", "zeros_like", "ones_like", "full_like", "randn", "rand", "randint", "randperm",
     "arange", "linspace", "eye", "manual_seed", "Generator", "get_rng_state", "set_rng_state",
-    "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
+    "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "inference_mode",
     "float16", "half", "float32", "float", "float64", "double", "int8", "int16", "short",
     "int32", "int", "int64", "long", "uint8", "bool",
     "abs", "clamp", "clip", "exp", "log", "maximum", "minimum", "pow", "sqrt", "where",

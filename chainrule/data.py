@@ -180,7 +180,18 @@ class DataLoader:
     """
 
     def __init__(self, dataset, batch_size=1, shuffle=False, drop_last=False, collate_fn=None,
-                 generator=None):
+                 generator=None, num_workers=0, pin_memory=False, **ignored):
+        # num_workers, pin_memory, persistent_workers, ... are accepted so PyTorch code runs
+        # unchanged; batches are gathered in this process (one fancy index per tensor for a
+        # TensorDataset, which is faster than worker processes for in-memory data).
+        unknown = set(ignored) - {"persistent_workers", "prefetch_factor", "timeout",
+                                  "worker_init_fn", "multiprocessing_context", "sampler",
+                                  "batch_sampler", "pin_memory_device", "in_order"}
+        if unknown:
+            raise TypeError(f"DataLoader: unexpected arguments {sorted(unknown)}")
+        if ignored.get("sampler") is not None or ignored.get("batch_sampler") is not None:
+            raise NotImplementedError("DataLoader: sampler and batch_sampler are not supported; "
+                                      "use shuffle= and batch_size=")
         if not isinstance(batch_size, numbers.Integral) or isinstance(batch_size, bool) or \
                 batch_size < 1:
             raise ValueError(f"DataLoader: batch_size must be a positive int; got {batch_size!r}")

@@ -25,13 +25,15 @@ def as_array(data, dtype=None):
     return arr
 
 
-# Public names last: they shadow Python builtins (float, int, bool) inside this module.
-float16 = half = xp.float16
-float32 = float = xp.float32
-float64 = double = xp.float64
-int8 = xp.int8
-int16 = short = xp.int16
-int32 = int = xp.int32
-int64 = long = xp.int64
-uint8 = xp.uint8
-bool = xp.bool_
+# Public names last: they shadow Python builtins (float, int, bool) inside this module. They are
+# NumPy dtype objects, the very objects ``tensor.dtype`` returns, so ``x.dtype is chainrule.float32``
+# holds and dtypes work as dict keys, as torch.dtype does.
+float16 = half = xp.dtype("float16")
+float32 = float = xp.dtype("float32")
+float64 = double = xp.dtype("float64")
+int8 = xp.dtype("int8")
+int16 = short = xp.dtype("int16")
+int32 = int = xp.dtype("int32")
+int64 = long = xp.dtype("int64")
+uint8 = xp.dtype("uint8")
+bool = xp.dtype("bool")

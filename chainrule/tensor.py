@@ -311,11 +311,20 @@ class Tensor:
 
 
 def _format(t):
-    body = xp.array2string(t.data, separator=", ", prefix="tensor(", precision=4,
-                           threshold=1000, edgeitems=3, suppress_small=False)
+    """torch's layout: integral floats as ``1., 2.``, others with 4 decimals (``0.1000``), and
+    scientific notation when magnitudes differ widely; non-default dtypes and the node named."""
+    d = t.data
+    options = dict(separator=", ", prefix="tensor(", threshold=1000, edgeitems=3)
+    if d.dtype.kind == "f" and d.size:
+        finite = d[xp.isfinite(d)]
+        if finite.size and not (finite == xp.round(finite)).all():
+            options.update(precision=4, floatmode="fixed")
+    body = xp.array2string(d, **options)
     extras = []
-    if t.data.dtype not in (xp.float32, xp.int64, xp.bool_) or t.data.size == 0:
-        extras.append(f"dtype=chainrule.{t.data.dtype}")
+    if d.size == 0 and d.ndim > 1:
+        extras.append(f"size={d.shape}")
+    if d.dtype not in (xp.float32, xp.int64, xp.bool_):
+        extras.append(f"dtype=chainrule.{d.dtype}")
     if t.grad_fn is not None:
         extras.append(f"grad_fn=<{type(t.grad_fn).__name__}Backward>")
     elif t.requires_grad:

@@ -11,17 +11,21 @@ def run_backward(roots, root_grads, retain_graph=False, capture=None):
     """Back-propagate ``root_grads`` from the tensors ``roots``.
 
     Leaf tensors accumulate into ``.grad``; with ``capture`` (a dict id(tensor) -> None) the
-    gradients reaching those tensors are returned in it instead and no ``.grad`` is touched.
+    gradients reaching those tensors are returned in it instead, no ``.grad`` is touched, and
+    only the nodes on a path to a captured tensor run (the rest of the graph stays usable).
     """
     pending = {}          # node -> list of gradient per output (None until one arrives)
     handed_out = set()    # ids of arrays already given to a leaf or node (aliasing guard)
-    for t, g in zip(roots, root_grads):
-        _deliver(t, g, pending, handed_out, capture, "backward")
     roots_nodes = []
     for t in roots:
         if t.grad_fn is not None and t.grad_fn not in roots_nodes:
             roots_nodes.append(t.grad_fn)
-    consumers = _count_consumers(roots_nodes)
+    needed = None if capture is None else _nodes_reaching(roots_nodes, capture)
+    if needed is not None:
+        roots_nodes = [n for n in roots_nodes if n in needed]
+    for t, g in zip(roots, root_grads):
+        _deliver(t, g, pending, handed_out, capture, "backward", needed)
+    consumers = _count_consumers(roots_nodes, needed)
     ready = [n for n in roots_nodes if consumers.get(n, 0) == 0]
     while ready:
         node = ready.pop()
@@ -32,12 +36,12 @@ def run_backward(roots, root_grads, retain_graph=False, capture=None):
                 "time, but its saved values were freed after the first backward. Pass "
                 "retain_graph=True to the first backward() if you need to go through it twice.")
         if grads is not None:
-            _run_node(node, grads, pending, handed_out, capture)
+            _run_node(node, grads, pending, handed_out, capture, needed)
         if not retain_graph:
             node.__dict__.clear()
             node.freed = True
         for t in node.inputs:
-            if t is not None and t.grad_fn is not None:
+            if t is not None and t.grad_fn is not None and (needed is None or t.grad_fn in needed):
                 parent = t.grad_fn
                 left = consumers[parent] - 1
                 consumers[parent] = left
@@ -45,14 +49,36 @@ def run_backward(roots, root_grads, retain_graph=False, capture=None):
                     ready.append(parent)
 
 
-def _count_consumers(roots):
+def _nodes_reaching(roots, capture):
+    """The nodes from which some captured tensor can be reached through inputs."""
+    order, visited, stack = [], set(), [(n, False) for n in roots]
+    while stack:  # iterative depth-first search; post-order puts producers first
+        node, finished = stack.pop()
+        if finished:
+            order.append(node)
+            continue
+        if node in visited:
+            continue
+        visited.add(node)
+        stack.append((node, True))
+        for t in node.inputs:
+            if t is not None and t.grad_fn is not None and t.grad_fn not in visited:
+                stack.append((t.grad_fn, False))
+    needed = set()
+    for node in order:
+        if any(t is not None and (id(t) in capture or t.grad_fn in needed) for t in node.inputs):
+            needed.add(node)
+    return needed
+
+
+def _count_consumers(roots, needed):
     consumers = {}
     stack = list(roots)
     seen = set(roots)
     while stack:
         node = stack.pop()
         for t in node.inputs:
-            if t is not None and t.grad_fn is not None:
+            if t is not None and t.grad_fn is not None and (needed is None or t.grad_fn in needed):
                 parent = t.grad_fn
                 consumers[parent] = consumers.get(parent, 0) + 1
                 if parent not in seen:
@@ -61,7 +87,7 @@ def _count_consumers(roots):
     return consumers
 
 
-def _run_node(node, grads, pending, handed_out, capture):
+def _run_node(node, grads, pending, handed_out, capture, needed):
     for t, version in node.saved_versions:
         if t._version != version:
             raise RuntimeError(
@@ -85,10 +111,10 @@ def _run_node(node, grads, pending, handed_out, capture):
     name = type(node).__name__
     for t, g in zip(inputs, result):
         if t is not None and g is not None:
-            _deliver(t, g, pending, handed_out, capture, name)
+            _deliver(t, g, pending, handed_out, capture, name, needed)
 
 
-def _deliver(t, g, pending, handed_out, capture, op_name):
+def _deliver(t, g, pending, handed_out, capture, op_name, needed):
     if g.shape != t.data.shape:
         if g.size == t.data.size and (g.ndim == 0 or t.data.ndim == 0):
             g = g.reshape(t.data.shape)
@@ -106,6 +132,8 @@ def _deliver(t, g, pending, handed_out, capture, op_name):
     if node is None:
         if capture is None:
             _accumulate_leaf(t, g, handed)
+        return
+    if needed is not None and node not in needed:
         return
     if t._retains_grad and capture is None:
         _accumulate_leaf(t, g, True)

@@ -17,9 +17,20 @@ def is_grad_enabled():
 
 
 class _GradMode:
-    """Context manager and decorator that sets grad mode and restores the previous one."""
+    """Context manager and decorator that sets grad mode and restores the previous one.
+
+    Usable as ``with no_grad():``, ``@no_grad()`` and ``@no_grad`` alike."""
 
     _mode = True
+
+    def __new__(cls, fn=None):
+        self = super().__new__(cls)
+        if fn is not None and callable(fn):  # used as a bare decorator: @no_grad
+            return self(fn)
+        return self
+
+    def __init__(self, fn=None):
+        pass
 
     def __enter__(self):
         self._prev = state.enabled
@@ -50,8 +61,22 @@ class enable_grad(_GradMode):
     _mode = True
 
 
+class inference_mode(no_grad):
+    """Same as no_grad here (chainrule has no separate inference tensors)."""
+
+    def __new__(cls, mode=True):
+        if callable(mode):
+            return super().__new__(cls, mode)
+        self = super().__new__(cls)
+        self._mode = not mode
+        return self
+
+
 class set_grad_enabled(_GradMode):
     """Set grad mode to ``mode`` (usable as a function call, context manager or decorator)."""
+
+    def __new__(cls, mode):
+        return object.__new__(cls)
 
     def __init__(self, mode):
         self._mode = bool(mode)

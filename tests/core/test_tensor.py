@@ -46,8 +46,14 @@ def test_attributes_and_conversions():
         x.item()
 
 
-def test_repr_like_torch():
-    assert repr(cr.tensor([1.0, 2.5])) == "tensor([1. , 2.5])"
+@pytest.mark.parametrize("data", [[1.0, 2.5], [0.1, 2.0, 3.14159], [1.0, 2.0], [1e-5, 1.0],
+                                  [[1.5, 2.0], [3.0, 4.0]], [1, 2], [True, False], []])
+def test_repr_matches_torch(data, torch):
+    assert repr(cr.tensor(data)) == repr(torch.tensor(data))
+    assert repr(cr.zeros(0, 3)) == repr(torch.zeros(0, 3))
+
+
+def test_repr_extras():
     assert "requires_grad=True" in repr(cr.tensor([1.0], requires_grad=True))
     assert "dtype=chainrule.float64" in repr(cr.tensor(np.ones(2)))
     assert "grad_fn=<MulBackward>" in repr(cr.tensor([1.0], requires_grad=True) * 2)
@@ -247,3 +253,44 @@ def test_augmented_assignment_updates_in_place_under_no_grad():
 def test_requested_dtype_converts_without_float32_rounding():
     assert cr.tensor(0.8, dtype=cr.float64).item() == 0.8
     assert cr.tensor([0.1, 0.2], dtype=cr.float64).tolist() == [0.1, 0.2]
+
+
+def test_grad_mode_decorators_with_and_without_parentheses():
+    x = cr.ones(2, requires_grad=True)
+
+    @cr.no_grad
+    def bare(v):
+        return v * 2
+
+    @cr.inference_mode()
+    def called(v):
+        return v * 2
+
+    assert not bare(x).requires_grad and not called(x).requires_grad
+    assert bare.__name__ == "bare"
+    with cr.inference_mode(False):
+        assert (x * 2).requires_grad
+
+
+def test_autograd_grad_runs_only_the_part_of_the_graph_it_needs():
+    w = cr.tensor([1.0, 2.0], requires_grad=True)
+    h = (w * 2).exp()
+    z = (h * h).sum()
+    (gh,) = cr.autograd.grad(z, h)
+    np.testing.assert_allclose(gh.numpy(), 2 * h.detach().numpy())
+    h.sum().backward()  # the part below h was neither run nor freed
+    np.testing.assert_allclose(w.grad.numpy(), 2 * np.exp(2 * np.array([1.0, 2.0])), rtol=1e-6)
+
+
+def test_dtypes_are_the_objects_tensors_report():
+    x = cr.ones(2)
+    assert x.dtype is cr.float32 and {cr.float32: 1}[x.dtype] == 1
+
+
+def test_dataloader_accepts_torch_only_arguments():
+    from chainrule.data import DataLoader, TensorDataset
+    loader = DataLoader(TensorDataset(cr.randn(10, 2)), batch_size=4, num_workers=2,
+                        pin_memory=True, persistent_workers=False)
+    assert [b[0].shape for b in loader] == [(4, 2), (4, 2), (2, 2)]
+    with pytest.raises(TypeError, match="unexpected"):
+        DataLoader(TensorDataset(cr.randn(10, 2)), bogus=1)
