@@ -55,11 +55,11 @@ def fmt_time(seconds):
     return f"{seconds:.2f} s"
 
 
-def print_table(title, rows):
-    """rows: list of (workload, chainrule_seconds, torch_seconds or None, target or None)."""
+def print_table(title, rows, reference="PyTorch"):
+    """rows: list of (workload, chainrule_seconds, reference_seconds or None, target or None)."""
     print(f"\n{title}")
-    print(f"| workload | chainrule | PyTorch | ratio | target |")
-    print(f"|---|---|---|---|---|")
+    print(f"| workload | chainrule | {reference} | ratio | target |")
+    print("|---|---|---|---|---|")
     for name, ours, theirs, target in rows:
         ratio = f"{ours / theirs:.2f}" if theirs else "n/a"
         tgt = f"<= {target}" if target else ""

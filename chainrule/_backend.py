@@ -3,9 +3,44 @@
 Ops import ``xp`` from here instead of importing numpy for math, so a GPU array module can be
 slotted in later by changing this one file.
 """
+import os
+import sys
+
 import numpy as xp
 
 ndarray = xp.ndarray
+
+
+def _keep_freed_memory_for_reuse():
+    """Stop glibc from handing every large freed block back to the OS.
+
+    By default glibc serves blocks over 128 KiB with mmap and returns them with munmap on free
+    (and trims the heap top likewise), so each large NumPy temporary is page-faulted in afresh:
+    measured here, ``a * b + 1`` on 128k float32 took 470 us instead of 32 us. Raising the mmap
+    and trim thresholds lets freed blocks be reused by the next step of a training loop, as
+    PyTorch's caching allocator does. Peak memory is unchanged; memory freed by the process is
+    returned to the OS later. Set CHAINRULE_MALLOC_TUNING=0 to leave malloc alone.
+    """
+    if not sys.platform.startswith("linux") or os.environ.get("CHAINRULE_MALLOC_TUNING") == "0":
+        return False
+    try:
+        import ctypes
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:  # not glibc (musl, ...): nothing to tune
+        return False
+    m_trim_threshold, m_mmap_threshold = -1, -3
+    ok = libc.mallopt(m_mmap_threshold, 32 << 20)  # glibc's largest allowed threshold
+    ok &= libc.mallopt(m_trim_threshold, 1 << 30)
+    return bool(ok)
+
+
+malloc_tuned = _keep_freed_memory_for_reuse()
+
+
+try:  # the ufunc behind np.clip, without its Python wrapper (2-3 us a call on small arrays)
+    from numpy._core.umath import clip
+except ImportError:  # NumPy < 2
+    clip = xp.clip
 
 
 def scatter_add(target, index, values):
@@ -16,13 +51,6 @@ def scatter_add(target, index, values):
     """
     xp.add.at(target, index, values)
     return target
-
-
-def stable_sigmoid(x, out=None):
-    """1 / (1 + exp(-x)) without overflow: exp is only ever taken of a non-positive number."""
-    e = xp.exp(-xp.abs(x))
-    num = xp.where(x >= 0, 1.0, e).astype(e.dtype, copy=False)
-    return xp.divide(num, 1.0 + e, out=out)
 
 
 def is_floating(dtype):

@@ -10,19 +10,18 @@ def as_array(data, dtype=None):
     A NumPy array (or NumPy scalar) keeps its dtype; Python floats and nested lists of floats
     become float32; Python ints become int64; bools stay bool. ``dtype`` overrides all of that.
     """
-    if isinstance(data, (xp.ndarray, xp.generic)):
-        arr = xp.asarray(data)
-    else:
-        arr = xp.asarray(data)
+    arr = xp.asarray(data)
+    if arr.dtype.kind not in "biufc":
+        raise TypeError(f"tensor: cannot make a numeric tensor from {type(data).__name__} "
+                        f"(got NumPy dtype {arr.dtype})")
+    if dtype is not None:
+        # Convert once, straight to the requested dtype (0.8 as float64 stays exactly 0.8).
+        return arr.astype(dtype, copy=False)
+    if not isinstance(data, (xp.ndarray, xp.generic)):
         if arr.dtype == xp.float64:
             arr = arr.astype(default_float)
         elif arr.dtype.kind in "iu":
             arr = arr.astype(xp.int64)
-        elif arr.dtype.kind not in "bfc":
-            raise TypeError(f"tensor: cannot make a numeric tensor from {type(data).__name__} "
-                            f"(got NumPy dtype {arr.dtype})")
-    if dtype is not None:
-        arr = arr.astype(dtype, copy=False)
     return arr
 
 

@@ -171,7 +171,9 @@ def _weight(op, name, w, x, shape=None):
 
 
 def _class_target(op, x, target, ignore_index):
-    """Check integer class targets: dtype, shape (N, d1, ...) for input (N, C, d1, ...), range."""
+    """Check integer class targets: dtype, shape (N, d1, ...) for input (N, C, d1, ...), range.
+
+    Returns the ignore_index the loss must honour, or None when no target can equal it."""
     t = target.data
     n_classes = x.shape[1] if x.ndim > 1 else x.shape[0]
     if t.dtype.kind not in "iu":
@@ -185,11 +187,17 @@ def _class_target(op, x, target, ignore_index):
                              f"batch_size ({t.shape[0]}) (input {x.shape}, target {t.shape})")
         raise ValueError(f"{op}: target has shape {t.shape} but input {x.shape} needs a target "
                          f"of shape {expected}")
-    if t.size and (t.min() < 0 or t.max() >= n_classes):
-        bad = t[(t != ignore_index) & ((t < 0) | (t >= n_classes))]
+    # Viewed as unsigned, a negative index is huge: one comparison finds both kinds of bad.
+    unsigned = t if t.dtype.kind == "u" else t.view(f"u{t.dtype.itemsize}")
+    outside = unsigned >= n_classes
+    if outside.any():
+        bad = t[outside & (t != ignore_index)]
         if bad.size:
             raise IndexError(f"{op}: target {bad[0]} is out of bounds for {n_classes} classes "
                              f"(expected 0 to {n_classes - 1}, or ignore_index={ignore_index})")
+        return ignore_index
+    # Nothing out of range: only an ignore_index that is itself a class can still match.
+    return ignore_index if 0 <= ignore_index < n_classes else None
 
 
 # ---- losses --------------------------------------------------------------------------------
@@ -223,7 +231,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         if target.dtype != x.dtype:
             target = target.to(x.dtype)
     else:
-        _class_target(op, x, target, ignore_index)
+        ignore_index = _class_target(op, x, target, ignore_index)
     return _loss.CrossEntropy.apply(x, target, w, ignore_index=ignore_index,
                                     reduction=reduction, label_smoothing=float(label_smoothing))
 
@@ -242,7 +250,7 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     target = _as_tensor(target)
     n_classes = x.shape[1] if x.ndim > 1 else x.shape[0]
     w = _weight(op, "weight", weight, x, (n_classes,))
-    _class_target(op, x, target, ignore_index)
+    ignore_index = _class_target(op, x, target, ignore_index)
     return _loss.NLLLoss.apply(x, target, w, ignore_index=ignore_index, reduction=reduction)
 
 
@@ -332,3 +340,8 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
     reduction = _reduction(op, reduction, size_average, reduce, extra=("batchmean",))
     return _pointwise(_loss.KLDiv, op, input, target, None, reduction,
                       log_target=bool(log_target))
+
+
+from .soft_f1 import soft_f1_loss  # noqa: E402  (the F1 metric as a differentiable loss)
+
+__all__.append("soft_f1_loss")

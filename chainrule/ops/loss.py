@@ -1,6 +1,6 @@
 """Losses as fused Functions: value and reduction in one forward, the closed-form gradient in
 one backward, no intermediate graph. Input checking lives in chainrule.nn.functional."""
-from .._backend import xp, stable_sigmoid
+from .._backend import xp
 from ..autograd.function import Function
 
 
@@ -25,10 +25,11 @@ def _unrows(g2, shape):
 
 def _flat_targets(t, n_classes, ignore_index):
     """Flat positions of each row's target in the (rows, C) view, the non-ignored mask (None if
-    none is ignored) and the targets with ignored entries replaced by class 0."""
+    none is ignored; ignore_index=None promises that) and the targets with ignored entries
+    replaced by class 0."""
     t = t.reshape(-1)
-    valid = t != ignore_index
-    if valid.all():
+    valid = None if ignore_index is None else t != ignore_index
+    if valid is None or valid.all():
         valid = None
     else:
         t = xp.where(valid, t, 0)
@@ -36,6 +37,8 @@ def _flat_targets(t, n_classes, ignore_index):
 
 
 _LIMITS = {}
+_INF = float("inf")
+_LOG2E = 1.4426950408889634
 
 
 def _exp_rows(x2):
@@ -49,8 +52,15 @@ def _exp_rows(x2):
     if limits is None:
         info = xp.finfo(x2.dtype)
         limits = _LIMITS[x2.dtype] = (float(xp.sqrt(info.tiny)), float(xp.sqrt(info.max)))
-    with xp.errstate(over="ignore"):
-        e = xp.exp(x2)
+    e = xp.empty(x2.shape, x2.dtype)      # C order even for a transposed input: backward
+    with xp.errstate(over="ignore"):      # writes into it through a flat view
+        if x2.dtype == xp.float64:
+            xp.exp(x2, out=e)
+        else:
+            # exp(x) = 2^(x log2 e): NumPy's float32 exp2 is twice as fast as its exp, and
+            # rounding x log2 e adds at most |x| * 6e-8 relative error (a few ulp for logits).
+            xp.multiply(x2, _LOG2E, out=e)
+            xp.exp2(e, out=e)
     s = e @ xp.ones(x2.shape[1], x2.dtype)        # a BLAS matvec: faster than e.sum(1)
     ok = (s >= limits[0]) & (s <= limits[1])
     if ok.all():
@@ -95,7 +105,7 @@ class CrossEntropy(Function):
     Either way the gradient is softmax(x_i) * (row i's total weight) - (row i's target weights).
     """
 
-    def forward(self, x, target, weight=None, ignore_index=-100, reduction="mean",
+    def forward(self, x, target, weight=None, ignore_index=None, reduction="mean",
                 label_smoothing=0.0):
         x2 = _rows(x)
         self.x2, self.shape, self.reduction = x2, x.shape, reduction
@@ -116,8 +126,8 @@ class CrossEntropy(Function):
             return loss.reshape(out_shape)
         total = loss.sum()
         if reduction == "mean":
-            with xp.errstate(invalid="ignore", divide="ignore"):
-                total = total / self.den       # 0/0 = nan when every target is ignored, as torch
+            # 0/0 = nan when every target is ignored, as torch.
+            total = total / self.den if self.den else total * xp.nan
         else:
             self.den = 1.0
         return xp.asarray(total)
@@ -193,7 +203,7 @@ class NLLLoss(Function):
     """loss_i = -w_{t_i} x_{i t_i} (0 where t_i == ignore_index); 'mean' divides the sum by
     the summed weight of the kept targets."""
 
-    def forward(self, x, target, weight=None, ignore_index=-100, reduction="mean"):
+    def forward(self, x, target, weight=None, ignore_index=None, reduction="mean"):
         x2 = _rows(x)
         flat, valid, t = _flat_targets(target, x2.shape[1], ignore_index)
         coef = xp.ones(t.shape, x.dtype) if weight is None else weight.take(t)
@@ -283,14 +293,14 @@ class Huber(_Pointwise):
     """0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta)."""
 
     def loss(self, x, y, delta=1.0):
-        d = x - y
-        a = xp.abs(d)
-        self.d, self.delta = d, delta
-        return xp.where(a < delta, 0.5 * d * d, delta * (a - 0.5 * delta))
+        # With c = clip(d, -delta, delta), c (d - c / 2) is 0.5 d^2 inside and
+        # delta (|d| - delta / 2) outside: both branches without a select.
+        self.d, self.delta = x - y, delta
+        self.c = xp.clip(self.d, -delta, delta)
+        return self.c * (self.d - 0.5 * self.c)
 
     def derivatives(self, need_x, need_y):
-        dx = xp.clip(self.d, -self.delta, self.delta)
-        return dx, (-dx if need_y else None)
+        return self.c, (-self.c if need_y else None)
 
 
 class SmoothL1(_Pointwise):
@@ -298,11 +308,11 @@ class SmoothL1(_Pointwise):
 
     def loss(self, x, y, beta=1.0):
         d = x - y
-        a = xp.abs(d)
         self.d, self.beta = d, beta
         if beta == 0:
-            return a
-        return xp.where(a < beta, (0.5 / beta) * d * d, a - 0.5 * beta)
+            return xp.abs(d)
+        c = xp.clip(d, -beta, beta)               # the huber loss with delta = beta, / beta
+        return c * (d - 0.5 * c) / beta
 
     def derivatives(self, need_x, need_y):
         dx = xp.sign(self.d) if self.beta == 0 else xp.clip(self.d / self.beta, -1, 1)
@@ -314,34 +324,54 @@ class BinaryCrossEntropy(_Pointwise):
 
     def loss(self, p, y):
         with xp.errstate(divide="ignore"):
-            self.log_p = xp.maximum(xp.log(p), -100)
-            self.log_q = xp.maximum(xp.log1p(-p), -100)
+            self.log_p = xp.clip(xp.log(p), -100, _INF)
+            self.log_q = xp.clip(xp.log1p(-p), -100, _INF)
         self.p, self.y = p, y
         return -(y * self.log_p + (1 - y) * self.log_q)
 
     def derivatives(self, need_x, need_y):
         p = self.p
         # torch's backward: (p - y) / max(p (1 - p), eps), eps the float32 nearest 1e-12
-        dx = (p - self.y) / xp.maximum((1 - p) * p, 9.999999960041972e-13) if need_x else None
+        dx = (p - self.y) / xp.clip((1 - p) * p, 9.999999960041972e-13, _INF) if need_x else None
         return dx, (self.log_q - self.log_p if need_y else None)
 
 
 class BinaryCrossEntropyWithLogits(_Pointwise):
-    """(1 - y) x - l log(sigmoid(x)) with l = 1 + (pos_weight - 1) y, where
-    log(sigmoid(x)) = min(x, 0) - log1p(exp(-|x|)) never overflows."""
+    """(1 - y) x + l softplus(-x) with l = 1 + (pos_weight - 1) y (torch's formula), where
+    softplus(-x) = -log sigmoid(x) = max(-x, 0) + log1p(exp(-|x|)) never overflows; without
+    pos_weight that is the classic max(x, 0) - x y + log1p(exp(-|x|))."""
 
     def loss(self, x, y, pos_weight=None):
-        log_sig = xp.minimum(x, 0) - xp.log1p(xp.exp(-xp.abs(x)))
-        lw = 1 if pos_weight is None else 1 + (pos_weight - 1) * y
-        self.x, self.y, self.lw, self.pw, self.log_sig = x, y, lw, pos_weight, log_sig
-        return (1 - self.y) * x - lw * log_sig
+        e = xp.abs(x, out=xp.empty_like(x))
+        xp.negative(e, out=e)
+        xp.exp(e, out=e)                       # exp(-|x|) in (0, 1]
+        self.x, self.y, self.pw, self.e = x, y, pos_weight, e
+        if pos_weight is None:
+            out = xp.clip(x, 0, _INF)
+            out -= x * y
+            out += xp.log1p(e)
+            return out
+        self.sp = xp.clip(-x, 0, _INF) + xp.log1p(e)        # softplus(-x)
+        self.lw = 1 + (pos_weight - 1) * y
+        return (1 - y) * x + self.lw * self.sp
 
     def derivatives(self, need_x, need_y):
         dx = dy = None
         if need_x:
-            dx = (1 - self.y) - self.lw * stable_sigmoid(-self.x)
+            # sigmoid(+-x) from the saved e = exp(-|x|): 1 / (1 + e) on one side of 0,
+            # e / (1 + e) on the other, so neither loses digits to 1 - sigmoid.
+            x, e = self.x, self.e
+            m = (x >= 0).astype(e.dtype)
+            if self.pw is None:                                 # sigmoid(x) - y
+                dx = e * (1 - m) + m
+                dx /= 1 + e
+                dx -= self.y
+            else:                                               # (1 - y) - l sigmoid(-x)
+                sig_neg = e * m + (1 - m)
+                sig_neg /= 1 + e
+                dx = (1 - self.y) - self.lw * sig_neg
         if need_y:
-            dy = -self.x if self.pw is None else -self.x - (self.pw - 1) * self.log_sig
+            dy = -self.x if self.pw is None else (self.pw - 1) * self.sp - self.x
         return dx, dy
 
 
@@ -353,9 +383,9 @@ class KLDiv(_Pointwise):
         if log_target:
             self.ey = xp.exp(y)
             return self.ey * (y - x)
-        pos = y > 0
-        self.log_y = xp.log(xp.where(pos, y, 1))
-        return xp.where(pos, y * self.log_y, 0) - y * x
+        # log(y + [y == 0]) is log y, and 0 where y == 0, which makes y log y = 0 there.
+        self.log_y = xp.log(y + (y == 0))
+        return y * (self.log_y - x)
 
     def derivatives(self, need_x, need_y):
         if self.log_target:
@@ -363,5 +393,5 @@ class KLDiv(_Pointwise):
             dy = self.ey * (self.y - self.x + 1) if need_y else None
         else:
             dx = -self.y
-            dy = xp.where(self.y > 0, self.log_y + 1 - self.x, 0) if need_y else None
+            dy = (self.log_y + 1 - self.x) * (self.y > 0) if need_y else None
         return dx, dy

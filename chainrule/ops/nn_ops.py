@@ -18,7 +18,9 @@ class Embedding(Function):
         g = grad.reshape(-1, dim)
         # Segment sum: sort the indices, then one reduceat over the runs of equal indices.
         # (np.add.at does the same but is several times slower.)
-        order = xp.argsort(flat, kind="stable")
+        # NumPy's stable sort is a radix sort for 16-bit keys: much faster for small tables.
+        keys = flat.astype(xp.int16) if n_rows <= 32767 else flat
+        order = xp.argsort(keys, kind="stable")
         ordered = flat[order]
         starts = xp.flatnonzero(xp.concatenate(([True], ordered[1:] != ordered[:-1])))
         rows = ordered[starts]

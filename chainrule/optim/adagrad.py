@@ -70,7 +70,7 @@ class Adagrad(Optimizer):
 def adagrad_kernel(w, g, total, tmp, gbuf, clr, eps, weight_decay, maximize):
     """One Adagrad step on arrays, in place (``clr``: the decayed learning rate)."""
     g = direction(w, g, gbuf, weight_decay, maximize)
-    xp.multiply(g, g, out=tmp)
+    xp.square(g, out=tmp)
     total += tmp
     xp.sqrt(total, out=tmp)
     tmp += eps

@@ -94,10 +94,14 @@ def adam_kernel(w, g, m, v, vmax, tmp, gbuf, lr, beta1, beta2, eps, weight_decay
         g = direction(w, g, gbuf, 0, maximize)
     else:
         g = direction(w, g, gbuf, weight_decay, maximize)
-    lerp_(m, g, 1 - beta1, tmp)
+    # In-place passes over one array cost least: m = beta1 m + (1 - beta1) g and
+    # v = beta2 v + (1 - beta2) g^2 in seven of them.
+    m *= beta1
+    xp.multiply(g, 1 - beta1, out=tmp)
+    m += tmp
+    xp.square(g, out=tmp)
+    tmp *= 1 - beta2
     v *= beta2
-    xp.multiply(g, 1 - beta2, out=tmp)
-    tmp *= g
     v += tmp
     if vmax is not None:
         xp.maximum(vmax, v, out=vmax)
@@ -143,3 +147,8 @@ class AdamW(Adam):
                          maximize=maximize, capturable=capturable,
                          differentiable=differentiable, fused=fused,
                          decoupled_weight_decay=True)
+
+    def load_state_dict(self, state_dict):
+        super().load_state_dict(state_dict)
+        for group in self.param_groups:  # even when the state came from an Adam
+            group["decoupled_weight_decay"] = True

@@ -89,6 +89,11 @@ class MultiStepLR(LRScheduler):
         factor = self.gamma ** self.milestones[self.last_epoch]
         return [lr * factor for lr in self._current()]
 
+    def load_state_dict(self, state_dict):
+        super().load_state_dict(state_dict)
+        # a file round trip may turn the Counter into a plain dict
+        self.milestones = Counter({int(k): v for k, v in dict(self.milestones).items()})
+
     def _get_closed_form_lr(self):
         milestones = sorted(self.milestones.elements())
         return [base * self.gamma ** bisect_right(milestones, self.last_epoch)

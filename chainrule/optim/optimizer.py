@@ -5,7 +5,7 @@ A subclass declares its hyper-parameters (the defaults every group falls back to
 Parameters whose ``.grad`` is None are skipped, as in PyTorch.
 """
 import numbers
-import warnings
+from collections import defaultdict
 from copy import deepcopy
 
 from .._backend import xp
@@ -24,13 +24,14 @@ class Optimizer:
     Attributes:
         param_groups: list of dicts, one a group, holding ``"params"`` and every hyper-parameter
             (schedulers change ``group["lr"]`` there).
-        state: dict parameter -> dict of that parameter's buffers (Tensors) and ``"step"`` (an int:
-            the number of updates the parameter has received, where the optimizer counts them).
+        state: defaultdict parameter -> dict of that parameter's buffers (Tensors) and ``"step"``
+            (an int: the number of updates the parameter has received, where the optimizer
+            counts them; PyTorch keeps a 0-d float tensor, and either loads here).
     """
 
     def __init__(self, params, defaults):
         self.defaults = defaults
-        self.state = {}
+        self.state = defaultdict(dict)
         self.param_groups = []
         # Scratch arrays, one set a parameter, reused every step so that updates allocate
         # nothing; kept out of ``state`` because they hold no information between steps.
@@ -90,12 +91,13 @@ class Optimizer:
         for key, default in self.defaults.items():
             group.setdefault(key, default)
         if len({id(p) for p in params}) != len(params):
-            warnings.warn(f"{name}: a parameter group contains the same parameter twice; it will "
-                          "be updated twice per step", stacklevel=3)
+            # PyTorch warns that this will become an error; a double update is never wanted.
+            raise ValueError(f"{name}: a parameter group contains the same parameter twice")
         seen = {id(p) for g in self.param_groups for p in g["params"]}
         if any(id(p) in seen for p in params):
             raise ValueError(f"{name}: some parameters appear in more than one parameter group")
-        if self.param_groups and ("param_names" in group) != ("param_names" in self.param_groups[0]):
+        named = "param_names" in group
+        if self.param_groups and named != ("param_names" in self.param_groups[0]):
             raise ValueError(f"{name}: all parameter groups must be either with or without names")
         self._check_group(group)
         self.param_groups.append(group)
@@ -207,7 +209,7 @@ class Optimizer:
                                  f"{len(saved['params'])} parameters in the state dict but "
                                  f"{len(group['params'])} in the optimizer")
             id_map.update(zip(saved["params"], group["params"]))
-        state = {}
+        state = defaultdict(dict)
         for key, values in state_dict["state"].items():
             key = int(key)
             if key not in id_map:
@@ -218,6 +220,8 @@ class Optimizer:
         new_groups = []
         for group, saved in zip(self.param_groups, saved_groups):
             new = deepcopy({k: v for k, v in saved.items() if k != "params"})
+            for key, default in self.defaults.items():  # e.g. SGD's l1 in a PyTorch state dict
+                new.setdefault(key, default)
             new["params"] = group["params"]
             if "param_names" in group and "param_names" not in new:
                 new["param_names"] = group["param_names"]
@@ -257,7 +261,8 @@ def _load_value(v, p, key, index, name):
     if key == "step":
         return int(float(v))
     if isinstance(v, (Tensor, xp.ndarray)) or hasattr(v, "__array__"):
-        arr = xp.array(v.data if isinstance(v, Tensor) else v, copy=True)
+        # asarray, then copy: np.array(copy=True) trips a NumPy 2 warning on torch tensors
+        arr = xp.asarray(v.data if isinstance(v, Tensor) else v).copy()
         if arr.shape != p.data.shape:
             raise ValueError(f"{name}.load_state_dict: state {key!r} of parameter {index} has "
                              f"shape {arr.shape} but the parameter has shape {p.data.shape}")

@@ -80,8 +80,8 @@ def rmsprop_kernel(w, g, square_avg, grad_avg, buf, tmp, gbuf, lr, alpha, eps, w
     without momentum)."""
     g = direction(w, g, gbuf, weight_decay, maximize)
     square_avg *= alpha
-    xp.multiply(g, 1 - alpha, out=tmp)
-    tmp *= g
+    xp.square(g, out=tmp)
+    tmp *= 1 - alpha
     square_avg += tmp
     if grad_avg is not None:
         lerp_(grad_avg, g, 1 - alpha, tmp)

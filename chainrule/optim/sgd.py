@@ -64,7 +64,8 @@ class SGD(Optimizer):
                              f"momentum={group['momentum']}, dampening={group['dampening']}")
 
     def _update(self, group, params):
-        momentum, weight_decay, maximize = group["momentum"], group["weight_decay"], group["maximize"]
+        momentum, weight_decay = group["momentum"], group["weight_decay"]
+        maximize = group["maximize"]
         args = (group["lr"], momentum, group["dampening"], weight_decay, group["nesterov"],
                 maximize, group["l1"])
         n_scratch = 2 if (weight_decay != 0 or maximize) else 1
@@ -74,7 +75,7 @@ class SGD(Optimizer):
             buf, first = None, False
             if momentum != 0:
                 state = self.state.setdefault(p, {})
-                if "momentum_buffer" not in state:
+                if state.get("momentum_buffer") is None:
                     state["momentum_buffer"] = Tensor._from_array(xp.empty_like(p.data))
                     first = True
                 buf = state["momentum_buffer"].data

@@ -242,3 +242,8 @@ def test_augmented_assignment_updates_in_place_under_no_grad():
     h += w  # recorded: rebinds h to a new node
     h.sum().backward()
     np.testing.assert_array_equal(w.grad.numpy(), [3.0, 3.0])
+
+
+def test_requested_dtype_converts_without_float32_rounding():
+    assert cr.tensor(0.8, dtype=cr.float64).item() == 0.8
+    assert cr.tensor([0.1, 0.2], dtype=cr.float64).tolist() == [0.1, 0.2]

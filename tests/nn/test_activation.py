@@ -117,3 +117,11 @@ def test_bad_gelu_approximation():
         nn.GELU(approximate="erf")
     with pytest.raises(ValueError, match="gelu: approximate"):
         F.gelu(chainrule.zeros(2), approximate="fast")
+
+
+@pytest.mark.parametrize("name,kwargs", ALL_FUNCTIONS)
+def test_zero_dim_input(parity, torch, name, kwargs):
+    if name in ("softmax", "log_softmax"):
+        kwargs = {"dim": 0}
+    parity(lambda x: getattr(F, name)(x, **kwargs),
+           lambda x: getattr(torch.nn.functional, name)(x, **kwargs), [np.array(-0.7)])

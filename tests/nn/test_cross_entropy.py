@@ -89,6 +89,15 @@ def test_nll_loss(parity, torch, rng, data, reduction, weighted):
            [x, rng.integers(0, 3, (2, 4))])
 
 
+def test_transposed_input(parity, torch, rng):
+    x = rng.standard_normal((5, 6))
+    t = rng.integers(0, 5, 6)
+    parity(lambda x, t: F.cross_entropy(x.T, t, label_smoothing=0.1),
+           lambda x, t: torch.nn.functional.cross_entropy(x.T, t, label_smoothing=0.1), [x, t])
+    parity(lambda x, t: F.nll_loss(x.T, t), lambda x, t: torch.nn.functional.nll_loss(x.T, t),
+           [x, t])
+
+
 @pytest.mark.parametrize("fn", ["cross_entropy", "nll_loss"])
 def test_all_targets_ignored_gives_nan_and_zero_grad_like_torch(torch, fn):
     x = chainrule.zeros(3, 4, requires_grad=True)

@@ -186,3 +186,12 @@ def test_errors():
         F.smooth_l1_loss(x, x, beta=-1.0)
     with pytest.raises(TypeError, match="input must be floating point"):
         F.mse_loss(chainrule.zeros(2, dtype=chainrule.int64), chainrule.zeros(2))
+
+
+@pytest.mark.parametrize("name", ["mse_loss", "l1_loss", "huber_loss", "smooth_l1_loss",
+                                  "kl_div", "binary_cross_entropy_with_logits",
+                                  "binary_cross_entropy"])
+def test_zero_dim_input(parity, torch, name):
+    fn, fn_t = getattr(F, name), getattr(torch.nn.functional, name)
+    parity(lambda x, y: fn(x, y, reduction="sum"), lambda x, y: fn_t(x, y, reduction="sum"),
+           [np.array(0.3), np.array(0.8)], grad_of=(0, 1))

@@ -254,3 +254,18 @@ def test_schedulers_check_their_arguments(torch):
     with pytest.raises(KeyError, match="initial_lr"):
         sched.StepLR(optim.SGD([chainrule.tensor(np.zeros(2), requires_grad=True)]), 3,
                      last_epoch=4)
+
+
+def test_multistep_state_survives_a_plain_dict_round_trip(torch):
+    opt_c, opt_t = _opts(torch)
+    s = sched.MultiStepLR(opt_c, milestones=[2, 5, 5])
+    state = s.state_dict()
+    state["milestones"] = {str(k): v for k, v in state["milestones"].items()}  # as from JSON
+    fresh = sched.MultiStepLR(_opts(torch)[0], milestones=[1])
+    fresh.load_state_dict(state)
+    with pytest.warns(UserWarning):
+        fresh.step(6)
+    s_t = torch.optim.lr_scheduler.MultiStepLR(opt_t, milestones=[2, 5, 5])
+    with pytest.warns(UserWarning):
+        s_t.step(6)
+    assert fresh.get_last_lr() == s_t.get_last_lr()

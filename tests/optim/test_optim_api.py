@@ -76,6 +76,8 @@ def test_bad_params_raise(rng):
     opt = optim.SGD([shared], lr=0.1)
     with pytest.raises(ValueError, match="more than one parameter group"):
         opt.add_param_group({"params": [shared]})
+    with pytest.raises(ValueError, match="contains the same parameter twice"):
+        optim.Adam([leaf, leaf])
 
 
 def test_gradient_shape_mismatch_is_reported(rng):
@@ -208,7 +210,38 @@ def test_load_state_dict_rejects_mismatches(rng):
     sd = opt.state_dict()
     with pytest.raises(ValueError, match="group 0 has 2 parameters in the state dict but 1"):
         optim.Adam([Parameter(np.zeros(2))], lr=0.1).load_state_dict(sd)
-    with pytest.raises(ValueError, match="state dict has 1 parameter groups but the optimizer has 2"):
+    with pytest.raises(ValueError, match="has 1 parameter groups but the optimizer has 2"):
         optim.Adam([{"params": params[:1]}, {"params": params[1:]}]).load_state_dict(sd)
     with pytest.raises(ValueError, match=r"'exp_avg' of parameter 0 has shape \(4, 3\)"):
         optim.Adam([Parameter(np.zeros(5)), Parameter(np.zeros(3))]).load_state_dict(sd)
+
+
+def test_adamw_stays_decoupled_after_loading_an_adam_state(rng):
+    params = _params(rng)
+    sd = optim.Adam(params, lr=0.1, weight_decay=0.1).state_dict()
+    opt = optim.AdamW(params, lr=0.1)
+    opt.load_state_dict(sd)
+    assert opt.param_groups[0]["decoupled_weight_decay"] is True
+
+
+@pytest.mark.parametrize("name,kw", [("SGD", dict(lr=0.1, momentum=0.9)),
+                                     ("Adam", dict(lr=0.05, amsgrad=True)),
+                                     ("RMSprop", dict(lr=0.01, centered=True, momentum=0.5)),
+                                     ("Adagrad", dict(lr=0.1))])
+def test_torch_state_dict_loads_and_training_continues_identically(name, kw, torch, rng):
+    start = [rng.standard_normal((4, 3)), rng.standard_normal(3)]
+    grads = [[rng.standard_normal(a.shape) for a in start] for _ in range(12)]
+    qs = [torch.tensor(a.copy(), requires_grad=True) for a in start]
+    opt_t = getattr(torch.optim, name)(qs, foreach=False, **kw)
+    for step, step_grads in enumerate(grads):
+        if step == 6:
+            ps = [Parameter(q.detach().numpy().copy()) for q in qs]
+            opt_c = getattr(optim, name)(ps, **kw)
+            opt_c.load_state_dict(opt_t.state_dict())
+        if step >= 6:
+            _train(opt_c, ps, [step_grads])
+        for q, g in zip(qs, step_grads):
+            q.grad = torch.tensor(g.copy())
+        opt_t.step()
+    for p, q in zip(ps, qs):
+        np.testing.assert_allclose(p.data, q.detach().numpy(), rtol=1e-10)

@@ -210,3 +210,35 @@ def test_large_params_split_over_threads_match_serial_and_torch(name, kw, torch,
             q.grad = torch.tensor(g.copy())
         opt_t.step()
     _assert_close([chainrule.tensor(a) for a in results["3"]], qs, name)
+
+
+@pytest.mark.parametrize("name,kw", [("SGD", dict(lr=0.05, momentum=0.9, dampening=0.2)),
+                                     ("SGD", dict(lr=0.05)),
+                                     ("Adam", dict(lr=0.05, amsgrad=True)),
+                                     ("AdamW", dict(lr=0.05)),
+                                     ("RMSprop", dict(lr=0.01, centered=True, momentum=0.5)),
+                                     ("Adagrad", dict(lr=0.1, lr_decay=0.05))])
+def test_intermittent_grads_and_replaced_data_match_torch(name, kw, torch, rng):
+    """Steps where one parameter has no gradient (its state must not move), then steps where
+    all do; and a parameter whose .data is replaced mid-training (as a cast would do)."""
+    problem = Problem(rng)
+    ours, theirs = problem.params(chainrule), problem.params(torch)
+    opt_c = getattr(optim, name)(ours, **kw)
+    opt_t = getattr(torch.optim, name)(theirs, foreach=False, **kw)
+    for step in range(STEPS):
+        for p in ours:
+            p.grad = None
+        opt_t.zero_grad()
+        problem.backward(chainrule, ours)
+        problem.backward(torch, theirs)
+        if step % 7 in (2, 3):  # parameter 2 sits these steps out
+            ours[2].grad = None
+            theirs[2].grad = None
+        if step == 12:
+            ours[0].data = ours[0].data.copy()
+        opt_c.step()
+        opt_t.step()
+        _assert_close(ours, theirs, f"{name} step {step + 1}")
+    for p in ours:
+        p.data[...] += 0.0  # still plain writable arrays of the right shape
+        assert p.data.shape == p.shape

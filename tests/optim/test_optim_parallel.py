@@ -1,0 +1,56 @@
+"""The thread split behind the optimizers' updates: every element updated exactly once, errors
+reach the caller, and non-contiguous arrays fall back to one thread."""
+import numpy as np
+import pytest
+
+from chainrule.optim import _parallel
+
+
+def _add_one(a, scale):
+    a += scale
+
+
+@pytest.mark.parametrize("threads", ["1", "2", "5"])
+def test_every_element_is_updated_once(threads, monkeypatch):
+    monkeypatch.setenv("CHAINRULE_NUM_THREADS", threads)
+    arrays = [np.zeros((300, 700)), np.zeros(5), np.zeros((2, 3, 40000))]
+    strided = np.zeros((400, 400))[:, ::2]  # not contiguous: updated whole, on one thread
+    _parallel.run(_add_one, [((a,), (1.0,)) for a in arrays + [strided]])
+    for a in arrays + [strided]:
+        np.testing.assert_array_equal(a, 1.0)
+
+
+def test_kernel_errors_reach_the_caller(monkeypatch):
+    monkeypatch.setenv("CHAINRULE_NUM_THREADS", "3")
+
+    def fail(a):
+        raise FloatingPointError("boom")
+
+    with pytest.raises(FloatingPointError, match="boom"):
+        _parallel.run(fail, [((np.zeros(1 << 19),), ())])
+
+
+def test_thread_count_comes_from_the_environment(monkeypatch):
+    monkeypatch.setenv("CHAINRULE_NUM_THREADS", "3")
+    assert _parallel.num_threads() == 3
+    monkeypatch.delenv("CHAINRULE_NUM_THREADS")
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    assert _parallel.num_threads() == 1
+
+
+def test_tuner_follows_whichever_choice_is_faster():
+    tuner = _parallel._Tuner()
+    picks = []
+
+    def call(threaded_cost, serial_cost):
+        threaded = tuner.choose()
+        tuner.record(threaded, threaded_cost if threaded else serial_cost)
+        picks.append(threaded)
+
+    for _ in range(100):  # an idle machine: threads win
+        call(1.0, 2.0)
+    assert picks[4:].count(False) <= 100 // tuner.PROBE_EVERY + 1
+    picks.clear()
+    for _ in range(200):  # the machine gets busy: one thread wins, after a few probes
+        call(3.0, 2.0)
+    assert picks[-100:].count(True) <= 100 // tuner.PROBE_EVERY + 1
