@@ -11,8 +11,8 @@ Both libraries also share one process, and by default an idle OpenBLAS worker th
 threads in the round that follows: that alone made PyTorch's LSTM step ~1.8x slower in
 alternating rounds. OPENBLAS_THREAD_TIMEOUT=22 (~2 ms of spinning: enough to stay awake across
 the pointwise work between two per-step GEMMs) removes the interference without slowing
-chainrule; it is set here when numpy is not loaded yet, and the table title says whether it
-took effect.
+chainrule; it is set here when numpy is not loaded yet (run alone, as python -m benchmarks.rnn),
+and the table says which spin was in effect.
 """
 import os
 import sys
@@ -180,12 +180,17 @@ def _calls_per_round(contenders, seconds=0.25):
     return max(1, int(seconds / slowest))
 
 
-def title():
-    spin = os.environ.get("OPENBLAS_THREAD_TIMEOUT") if FAIR_SPIN else None
-    note = f"OPENBLAS_THREAD_TIMEOUT={spin}" if spin else "default OpenBLAS spin: PyTorch " \
-        "times inflated"
-    return f"Recurrent layers (time per step, 2 threads, {note})"
+def spin_note():
+    """Whether OpenBLAS's idle spin was shortened before numpy loaded (see the docstring)."""
+    spin = os.environ.get("OPENBLAS_THREAD_TIMEOUT")
+    if spin:
+        return f"OPENBLAS_THREAD_TIMEOUT={spin}"
+    return "default OpenBLAS idle spin: PyTorch's times are inflated by it"
+
+
+def print_extra():
+    print(f"(recurrent rows: {spin_note()})")
 
 
 if __name__ == "__main__":
-    print_table(title(), run())
+    print_table(f"Recurrent layers (2 threads, {spin_note()})", run())
