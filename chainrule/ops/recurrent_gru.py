@@ -30,6 +30,7 @@ class GRUFunction(FusedRecurrent):
         b_hn = None
         if b_ih is not None:
             A += b_ih
+        if b_hh is not None:
             A[..., :2 * H] += b_hh[:2 * H]      # b_hr, b_hz just add; b_hn sits inside r * (.)
             b_hn = b_hh[2 * H:]
         keep = 1 if save else 0                 # without grad one slot of RZ is reused
