@@ -5,11 +5,26 @@ LSTM inference over 50 steps under no_grad. Rows marked "layer" time the recurre
 forward + backward alone, without the model around it.
 
 Both libraries run time-major (their default layout) with the same 2 threads.
-"""
-import numpy as np
 
-from benchmarks._harness import compare, print_table, try_torch
-import chainrule as cr
+Both libraries also share one process, and by default an idle OpenBLAS worker thread spins for
+2^28 cycles (~0.1 s) after each GEMM before it sleeps, taking a core away from PyTorch's OpenMP
+threads in the round that follows: that alone made PyTorch's LSTM step ~1.8x slower in
+alternating rounds. OPENBLAS_THREAD_TIMEOUT=22 (~2 ms of spinning: enough to stay awake across
+the pointwise work between two per-step GEMMs) removes the interference without slowing
+chainrule; it is set here when numpy is not loaded yet (run alone, as python -m benchmarks.rnn),
+and the table says which spin was in effect.
+"""
+import os
+import sys
+
+FAIR_SPIN = "numpy" not in sys.modules
+if FAIR_SPIN:
+    os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "22")
+
+import numpy as np  # noqa: E402
+
+from benchmarks._harness import compare, print_table, try_torch  # noqa: E402
+import chainrule as cr  # noqa: E402
 
 VOCAB, EMBED, HIDDEN, SEQ, BATCH = 65, 64, 256, 50, 32
 
@@ -150,10 +165,32 @@ def run(quick=False):
         contenders = {"chainrule": ours(*args)}
         if torch:
             contenders["torch"] = theirs(torch, *args)
-        t = compare(contenders, rounds=5 if quick else 15)
+        t = compare(contenders, rounds=5 if quick else 15, number=_calls_per_round(contenders))
         rows.append((name, t["chainrule"], t.get("torch"), target))
     return rows
 
 
+def _calls_per_round(contenders, seconds=0.25):
+    """Enough back-to-back calls for a round to last ~0.25 s. With one call a round (the
+    harness's default for calls over 20 ms) every call would start right after the other
+    library's, whose idle threads still spin for a while and slow it down: a measure of
+    the interference between two thread pools, not of either library."""
+    from benchmarks._harness import time_call
+    slowest = max(time_call(fn, 2) for fn in contenders.values())
+    return max(1, int(seconds / slowest))
+
+
+def spin_note():
+    """Whether OpenBLAS's idle spin was shortened before numpy loaded (see the docstring)."""
+    spin = os.environ.get("OPENBLAS_THREAD_TIMEOUT")
+    if spin:
+        return f"OPENBLAS_THREAD_TIMEOUT={spin}"
+    return "default OpenBLAS idle spin: PyTorch's times are inflated by it"
+
+
+def print_extra():
+    print(f"(recurrent rows: {spin_note()})")
+
+
 if __name__ == "__main__":
-    print_table("Recurrent layers (time per step, 2 threads)", run())
+    print_table(f"Recurrent layers (2 threads, {spin_note()})", run())

@@ -6,8 +6,8 @@ squared error of 1/6 ~ 0.167. The gated LSTM and GRU learn to keep the marked va
 their state and beat that baseline by far; the vanilla RNN, whose gradient vanishes over
 the ~seq_len / 2 steps between the markers, does not (or only barely) within the same budget.
 
-    python examples/adding_problem.py                 # about a minute
-    python examples/adding_problem.py --seq-len 100 --epochs 20
+    python examples/adding_problem.py                 # about a minute on 2 cores
+    python examples/adding_problem.py --seq-len 50 --epochs 5
 """
 import argparse
 import time
@@ -59,8 +59,8 @@ def train(name, model, data, args):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--seq-len", type=int, default=50)
-    parser.add_argument("--epochs", type=int, default=10)
+    parser.add_argument("--seq-len", type=int, default=100)
+    parser.add_argument("--epochs", type=int, default=15)
     parser.add_argument("--train-size", type=int, default=5000)
     parser.add_argument("--test-size", type=int, default=1000)
     parser.add_argument("--hidden", type=int, default=32)

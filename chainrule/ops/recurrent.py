@@ -165,6 +165,13 @@ class FusedRecurrent(Function):
         self.save = any(self.needs_input_grad)
         return plan, x2d, gx, S
 
+    @staticmethod
+    def _bias(b_ih, b_hh):
+        """b_ih + b_hh (either may be None): both simply add to every step's gates."""
+        if b_ih is None or b_hh is None:
+            return b_hh if b_ih is None else b_ih
+        return b_ih + b_hh
+
     def _initial_state(self, c0, B, H, dtype):
         return xp.zeros((B, H), dtype) if c0 is None else self.plan.sort_batch(c0)
 

@@ -30,6 +30,7 @@ class GRUFunction(FusedRecurrent):
         b_hn = None
         if b_ih is not None:
             A += b_ih
+        if b_hh is not None:
             A[..., :2 * H] += b_hh[:2 * H]      # b_hr, b_hz just add; b_hn sits inside r * (.)
             b_hn = b_hh[2 * H:]
         keep = 1 if save else 0                 # without grad one slot of RZ is reused
@@ -42,14 +43,14 @@ class GRUFunction(FusedRecurrent):
             E = self.E = xp.empty((T, B, 4 * H), dtype)
             E4 = E.reshape(T, B, 4, H)
         hh = xp.empty((B, 3 * H), dtype)
-        new, omz = xp.empty((B, H), dtype), xp.empty((B, H), dtype)
+        n_gate, omz = xp.empty((B, H), dtype), xp.empty((B, H), dtype)
         one = xp.ones((), dtype)
         w_hh_t = recurrent_operand(w_hh, B)
         p, q, ns = plan.p, plan.q, plan.ns
         with xp.errstate(over="ignore"):
             for t in plan.order:
                 n = ns[t]
-                h_prev, h, hh_t, n_t = S[t + p, :n], S[t + q, :n], hh[:n], new[:n]
+                h_prev, h, hh_t, n_t = S[t + p, :n], S[t + q, :n], hh[:n], n_gate[:n]
                 rz = RZ[t * keep, :n]
                 r, z, hn = rz[:, :H], rz[:, H:], hh_t[:, 2 * H:]
                 xp.matmul(h_prev, w_hh_t, out=hh_t)

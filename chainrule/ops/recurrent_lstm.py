@@ -27,8 +27,9 @@ class LSTMFunction(FusedRecurrent):
     def forward(self, x, h0, c0, w_ih, w_hh, b_ih=None, b_hh=None, reverse=False, lengths=None):
         plan, x2d, A, S = self._setup(x, h0, w_ih, w_hh, b_ih, b_hh, reverse, lengths, c0)
         self.plan = plan
-        if b_ih is not None:
-            A += b_ih + b_hh
+        bias = self._bias(b_ih, b_hh)
+        if bias is not None:
+            A += bias
         # The running cell state, updated in place; rows past their length keep their last c.
         c = self._initial_state(c0, plan.B, w_hh.shape[1], x.dtype)
         with xp.errstate(over="ignore"):

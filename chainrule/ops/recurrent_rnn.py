@@ -26,8 +26,9 @@ class RNNFunction(FusedRecurrent):
         plan, x2d, Z, S = self._setup(x, h0, w_ih, w_hh, b_ih, b_hh, reverse, lengths)
         self.plan, relu, save = plan, nonlinearity == "relu", self.save
         B, H = plan.B, w_hh.shape[1]
-        if b_ih is not None:
-            Z += b_ih + b_hh
+        bias = self._bias(b_ih, b_hh)
+        if bias is not None:
+            Z += bias
         if save:
             # The activation's derivative, 1 - h^2 (tanh) or [h > 0] (relu), stored in Z's
             # place once a step is done with it.

@@ -170,3 +170,14 @@ def test_kernel_errors():
         fused("lstm", *t, lengths=[1, 1, 1])
     with pytest.raises(ValueError, match="rnn: unknown nonlinearity 'gelu'"):
         fused("rnn_gelu", *layer_arrays("rnn_tanh", 2, 1, 1, 1, rng))
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("which", [0, 1])
+def test_one_bias_only_matches_reference(kind, which):
+    arrays = layer_arrays(kind, 4, 3, 2, 3, np.random.default_rng(9))
+    arrays[-2 + which] = None          # drop b_ih or b_hh
+    ours = run(fused, kind, arrays, reverse=True)
+    ref = run(reference, kind, arrays, reverse=True)
+    assert_close(ours[0], ref[0], what="outputs")
+    assert_close(ours[1], ref[1], what="grads")
