@@ -39,6 +39,9 @@ def is_index(value):
 def as_sizes(sizes, op):
     """Unpack ``f(2, 3)`` or ``f((2, 3))`` style size arguments into a tuple of ints."""
     if len(sizes) == 1 and not is_index(sizes[0]):
+        if not hasattr(sizes[0], "__iter__"):
+            raise TypeError(f"{op}: size must be an int or a sequence of ints, got "
+                            f"{type(sizes[0]).__name__}")
         sizes = sizes[0]
     return tuple(as_index(s, op, "size") for s in sizes)
 
