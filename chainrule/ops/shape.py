@@ -1,5 +1,5 @@
 """Shape ops: reshape/view, permute/transpose, squeeze/unsqueeze, expand, indexing, cat, stack,
-split. None of them changes a value, so each backward only moves the gradient back into place."""
+split, flip, repeat, unbind. None of them changes a value, so each backward only moves the gradient back into place."""
 import builtins
 
 from .._backend import xp, scatter_add
