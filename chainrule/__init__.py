@@ -7,15 +7,17 @@ from .autograd import (enable_grad, inference_mode, is_grad_enabled, no_grad,
 from .dtypes import (bool, double, float, float16, float32, float64, half, int, int8, int16,
                      int32, int64, long, short, uint8)
 from .factories import (arange, as_tensor, empty, eye, from_numpy, full, full_like, linspace,
-                        ones, ones_like, rand, randint, randn, randperm, tensor, zeros,
-                        zeros_like)
+                        ones, ones_like, rand, rand_like, randint, randn, randn_like, randperm,
+                        tensor, zeros, zeros_like)
 from .random import Generator, get_rng_state, manual_seed, set_rng_state
 from .ops.activation import log_softmax, relu, sigmoid, softmax, tanh
 from .ops.elementwise import abs, clamp, exp, log, maximum, minimum, pow, sqrt, where
 from .ops.linalg import matmul
 from .ops.reduce import argmax, argmin, logsumexp, max, mean, min, std, sum, var
-from .ops.shape import (cat, chunk, expand, flatten, permute, reshape, split, squeeze, stack,
-                        transpose, unsqueeze)
+from .ops.misc import (allclose, cumsum, gather, is_tensor, isfinite, isinf, isnan, norm,
+                       numel, prod)
+from .ops.shape import (cat, chunk, expand, flatten, flip, permute, reshape, split, squeeze,
+                        stack, transpose, unbind, unsqueeze)
 
 clip = clamp
 
@@ -31,6 +33,8 @@ __all__ = [
     "sum", "mean", "max", "min", "var", "std", "logsumexp", "argmax", "argmin",
     "cat", "stack", "split", "chunk", "reshape", "permute", "transpose", "unsqueeze",
     "squeeze", "flatten", "expand", "save", "load",
+    "randn_like", "rand_like", "isnan", "isinf", "isfinite", "allclose", "is_tensor", "numel",
+    "cumsum", "prod", "gather", "flip", "unbind", "norm",
 ]
 
 

@@ -1,14 +1,16 @@
 """Functions that create tensors: tensor, zeros, ones, full, randn, rand, arange, eye, ..."""
 from ._backend import xp
 from .dtypes import as_array, default_float
+from .ops._broadcast import as_index, as_sizes, is_index
 from .random import numpy_generator
 from .tensor import Tensor
 
 
-def _size(size):
-    if len(size) == 1 and not isinstance(size[0], int):
-        return tuple(size[0])
-    return tuple(size)
+def _size(size, op="size"):
+    sizes = as_sizes(size, op)
+    if any(n < 0 for n in sizes):
+        raise ValueError(f"{op}: sizes must be non-negative, got {sizes}")
+    return sizes
 
 
 def _make(array, requires_grad):
@@ -38,21 +40,21 @@ def from_numpy(array):
 
 
 def zeros(*size, dtype=None, requires_grad=False):
-    return _make(xp.zeros(_size(size), dtype or default_float), requires_grad)
+    return _make(xp.zeros(_size(size, "zeros"), dtype or default_float), requires_grad)
 
 
 def ones(*size, dtype=None, requires_grad=False):
-    return _make(xp.ones(_size(size), dtype or default_float), requires_grad)
+    return _make(xp.ones(_size(size, "ones"), dtype or default_float), requires_grad)
 
 
 def empty(*size, dtype=None, requires_grad=False):
-    return _make(xp.empty(_size(size), dtype or default_float), requires_grad)
+    return _make(xp.empty(_size(size, "empty"), dtype or default_float), requires_grad)
 
 
 def full(size, fill_value, dtype=None, requires_grad=False):
     if dtype is None:
         dtype = as_array(fill_value).dtype
-    return _make(xp.full(tuple(size), fill_value, dtype), requires_grad)
+    return _make(xp.full(_size((size,), "full"), fill_value, dtype), requires_grad)
 
 
 def zeros_like(t, dtype=None, requires_grad=False):
@@ -68,19 +70,27 @@ def full_like(t, fill_value, dtype=None, requires_grad=False):
 
 
 def randn(*size, dtype=None, requires_grad=False, generator=None):
-    arr = numpy_generator(generator).standard_normal(_size(size), dtype=dtype or default_float)
+    arr = numpy_generator(generator).standard_normal(_size(size, "randn"), dtype=dtype or default_float)
     return _make(arr, requires_grad)
 
 
 def rand(*size, dtype=None, requires_grad=False, generator=None):
-    arr = numpy_generator(generator).random(_size(size), dtype=dtype or default_float)
+    arr = numpy_generator(generator).random(_size(size, "rand"), dtype=dtype or default_float)
     return _make(arr, requires_grad)
 
 
-def randint(low, high=None, size=(), dtype=None, generator=None):
-    if high is None:
-        low, high = 0, low
-    arr = numpy_generator(generator).integers(low, high, size=tuple(size))
+def randint(low=0, high=None, size=None, *, dtype=None, generator=None):
+    """Integers drawn uniformly from [low, high): randint(high, size) or randint(low, high, size)."""
+    if size is None and high is not None and not is_index(high):
+        low, high, size = 0, low, high  # randint(high, size)
+    elif high is None:
+        low, high = 0, low  # randint(high, size=size)
+    if size is None:
+        raise TypeError("randint: missing the size argument, e.g. randint(10, (3,))")
+    low, high = as_index(low, "randint", "low"), as_index(high, "randint", "high")
+    if low >= high:
+        raise ValueError(f"randint: expected low < high, got low={low} and high={high}")
+    arr = numpy_generator(generator).integers(low, high, size=_size((size,), "randint"))
     return Tensor._from_array(arr.astype(dtype or xp.int64))
 
 
@@ -88,13 +98,40 @@ def randperm(n, generator=None):
     return Tensor._from_array(numpy_generator(generator).permutation(n).astype(xp.int64))
 
 
+def _scalar(v):
+    """A Python number from ``v``: one-element tensors and NumPy scalars become int or float."""
+    if isinstance(v, Tensor):
+        v = v.item()
+    if is_index(v) and not isinstance(v, bool):
+        return as_index(v, "arange")
+    return float(v)
+
+
 def arange(start, end=None, step=1, dtype=None, requires_grad=False):
     if end is None:
         start, end = 0, start
+    start, end, step = _scalar(start), _scalar(end), _scalar(step)
+    if step == 0:
+        raise ValueError("arange: step must be non-zero")
     if dtype is None:
         is_int = all(isinstance(v, int) for v in (start, end, step))
         dtype = xp.int64 if is_int else default_float
     return _make(xp.arange(start, end, step).astype(dtype), requires_grad)
+
+
+def randn_like(t, dtype=None, requires_grad=False):
+    return randn(t.shape, dtype=_float_like(t, dtype, "randn_like"), requires_grad=requires_grad)
+
+
+def rand_like(t, dtype=None, requires_grad=False):
+    return rand(t.shape, dtype=_float_like(t, dtype, "rand_like"), requires_grad=requires_grad)
+
+
+def _float_like(t, dtype, op):
+    dtype = xp.dtype(dtype or t.dtype)
+    if dtype.kind != "f":
+        raise TypeError(f"{op}: needs a floating point dtype, got {dtype}")
+    return dtype
 
 
 def linspace(start, end, steps, dtype=None, requires_grad=False):

@@ -4,7 +4,7 @@ from collections import namedtuple
 
 from .._backend import xp
 from ..autograd.function import Function
-from ._broadcast import normalize_dim
+from ._broadcast import as_index, normalize_dim
 
 # torch.max(x, dim) returns a (values, indices) named tuple; so does ours.
 ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
@@ -20,7 +20,7 @@ def _expand_back(grad, shape, axes, keepdim):
 class Sum(Function):
     def forward(self, x, dim=None, keepdim=False):
         self.shape = x.shape
-        self.axes = normalize_dim(dim, x.ndim, "sum")
+        self.axes = normalize_dim(dim, x.ndim, "sum", unique=True)
         self.keepdim = keepdim
         return x.sum(axis=self.axes, keepdims=keepdim)
 
@@ -35,7 +35,7 @@ class Mean(Function):
             raise TypeError(f"mean: expected a floating point tensor, got {x.dtype}; "
                             "cast with .float() first")
         self.shape = x.shape
-        self.axes = normalize_dim(dim, x.ndim, "mean")
+        self.axes = normalize_dim(dim, x.ndim, "mean", unique=True)
         self.keepdim = keepdim
         self.count = 1
         for a in self.axes:
@@ -91,9 +91,10 @@ class TakeAlongDim(Function):
 
 def _extremum_dim(x, dim, keepdim, arg, op):
     from ..tensor import Tensor
+    axes = normalize_dim(as_index(dim, op), x.ndim, op)
     if x.ndim == 0:
         return ValuesIndices(x, Tensor._from_array(xp.zeros((), xp.int64)))
-    (axis,) = normalize_dim(dim, x.ndim, op)
+    (axis,) = axes
     if x.shape[axis] == 0:
         raise ValueError(f"{op}: cannot reduce over dim {dim} of size 0 (shape {x.shape})")
     idx = xp.expand_dims(arg(x.data, axis=axis), axis)
@@ -104,7 +105,7 @@ def _extremum_dim(x, dim, keepdim, arg, op):
 
 class Var(Function):
     def forward(self, x, dim=None, correction=1, keepdim=False):
-        self.axes = normalize_dim(dim, x.ndim, "var")
+        self.axes = normalize_dim(dim, x.ndim, "var", unique=True)
         n = 1
         for a in self.axes:
             n *= x.shape[a]
@@ -122,7 +123,7 @@ class Var(Function):
 
 class LogSumExp(Function):
     def forward(self, x, dim, keepdim=False):
-        self.axes = normalize_dim(dim, x.ndim, "logsumexp")
+        self.axes = normalize_dim(dim, x.ndim, "logsumexp", unique=True)
         m = x.max(axis=self.axes, keepdims=True)
         # An all -inf slice would give -inf - -inf = nan; shift by 0 there instead.
         m = xp.where(xp.isfinite(m), m, 0)
@@ -144,14 +145,19 @@ def _correction(unbiased, correction, op):
     return 1 if unbiased is None or unbiased else 0
 
 
+def _all_if_empty(dim):
+    """torch reduces over every dim when given an empty dim list (sum(dim=()) is sum())."""
+    return None if isinstance(dim, (tuple, list)) and not dim else dim
+
+
 def sum(x, dim=None, keepdim=False, dtype=None):
     if dtype is not None:
         x = x.to(dtype)
-    return Sum.apply(x, dim=dim, keepdim=keepdim)
+    return Sum.apply(x, dim=_all_if_empty(dim), keepdim=keepdim)
 
 
 def mean(x, dim=None, keepdim=False):
-    return Mean.apply(x, dim=dim, keepdim=keepdim)
+    return Mean.apply(x, dim=_all_if_empty(dim), keepdim=keepdim)
 
 
 def max(x, dim=None, keepdim=False):
@@ -176,8 +182,8 @@ def min(x, dim=None, keepdim=False):
 
 
 def var(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    return Var.apply(x, dim=dim, correction=_correction(unbiased, correction, "var"),
-                     keepdim=keepdim)
+    return Var.apply(x, dim=_all_if_empty(dim),
+                     correction=_correction(unbiased, correction, "var"), keepdim=keepdim)
 
 
 def std(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
@@ -185,20 +191,27 @@ def std(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
 
 
 def logsumexp(x, dim, keepdim=False):
-    return LogSumExp.apply(x, dim=dim, keepdim=keepdim)
+    return LogSumExp.apply(x, dim=_all_if_empty(dim), keepdim=keepdim)
+
+
+def _arg_extremum(x, dim, keepdim, op):
+    from ..tensor import Tensor
+    d = x.data
+    if d.size == 0:
+        raise ValueError(f"{op}: expected a non-empty tensor, got shape {d.shape}")
+    if dim is None:
+        # torch: keepdim without dim keeps every dim, at size 1
+        idx = getattr(d, op)()
+        return Tensor._from_array(xp.full((1,) * d.ndim if keepdim else (), idx, xp.int64))
+    (axis,) = normalize_dim(as_index(dim, op), d.ndim, op) or (None,)
+    if axis is None:  # 0-d: the only element is at index 0
+        return Tensor._from_array(xp.zeros((), xp.int64))
+    return Tensor._from_array(getattr(d, op)(axis=axis, keepdims=keepdim).astype(xp.int64))
 
 
 def argmax(x, dim=None, keepdim=False):
-    from ..tensor import Tensor
-    d = x.data
-    if dim is None:
-        return Tensor._from_array(xp.asarray(d.argmax(), dtype=xp.int64))
-    return Tensor._from_array(d.argmax(axis=dim, keepdims=keepdim).astype(xp.int64))
+    return _arg_extremum(x, dim, keepdim, "argmax")
 
 
 def argmin(x, dim=None, keepdim=False):
-    from ..tensor import Tensor
-    d = x.data
-    if dim is None:
-        return Tensor._from_array(xp.asarray(d.argmin(), dtype=xp.int64))
-    return Tensor._from_array(d.argmin(axis=dim, keepdims=keepdim).astype(xp.int64))
+    return _arg_extremum(x, dim, keepdim, "argmin")

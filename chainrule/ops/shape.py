@@ -1,10 +1,10 @@
 """Shape ops: reshape/view, permute/transpose, squeeze/unsqueeze, expand, indexing, cat, stack,
-split. None of them changes a value, so each backward only moves the gradient back into place."""
+split, flip, repeat, unbind. None of them changes a value, so each backward only moves the gradient back into place."""
 import builtins
 
 from .._backend import xp, scatter_add
 from ..autograd.function import Function
-from ._broadcast import normalize_dim, unbroadcast
+from ._broadcast import as_index, as_sizes, is_index, normalize_dim, unbroadcast
 
 
 class Reshape(Function):
@@ -121,21 +121,49 @@ class Split(Function):
         return xp.concatenate(grads, axis=self.axis), None, None
 
 
+class Flip(Function):
+    def forward(self, x, axes):
+        self.axes = axes
+        return xp.flip(x, axes)
+
+    def backward(self, grad):
+        return xp.flip(grad, self.axes), None
+
+
+class Repeat(Function):
+    """torch's repeat is NumPy's tile; each copy's gradient adds back onto the input."""
+
+    def forward(self, x, reps):
+        self.in_shape = x.shape
+        self.reps = reps
+        return xp.tile(x, reps)
+
+    def backward(self, grad):
+        # split every dim n*r into (r, n) and sum over the r copies
+        lead = len(self.reps) - len(self.in_shape)
+        shape = (1,) * lead + self.in_shape
+        split_shape = []
+        for r, n in zip(self.reps, shape):
+            split_shape += [r, n]
+        g = grad.reshape(split_shape).sum(axis=tuple(range(0, len(split_shape), 2)))
+        return g.reshape(self.in_shape), None
+
+
 # ---- public functions ----------------------------------------------------------------------
 def reshape(x, *shape):
-    shape = shape[0] if len(shape) == 1 and not isinstance(shape[0], int) else shape
-    shape = tuple(int(s) for s in shape)
+    shape = as_sizes(shape, "reshape")
     if shape == x.data.shape:
         return x
     return Reshape.apply(x, shape)
 
 
 def permute(x, *dims):
-    dims = dims[0] if len(dims) == 1 and not isinstance(dims[0], int) else dims
-    if sorted(d % x.ndim for d in dims) != list(range(x.ndim)) or len(dims) != x.ndim:
-        raise ValueError(f"permute: dims {tuple(dims)} are not a permutation of the "
+    dims = as_sizes(dims, "permute")
+    if len(dims) != x.ndim:
+        raise ValueError(f"permute: dims {dims} are not a permutation of the "
                          f"{x.ndim} dims of a tensor of shape {x.shape}")
-    return Permute.apply(x, tuple(d % x.ndim for d in dims))
+    axes = normalize_dim(dims, x.ndim, "permute", unique=True)
+    return Permute.apply(x, axes) if x.ndim else x
 
 
 def transpose(x, dim0, dim1):
@@ -148,6 +176,7 @@ def transpose(x, dim0, dim1):
 
 
 def unsqueeze(x, dim):
+    dim = as_index(dim, "unsqueeze")
     nd = x.ndim + 1
     if not -nd <= dim < nd:
         raise IndexError(f"unsqueeze: dim {dim} is out of range for a tensor with {x.ndim} dims")
@@ -164,18 +193,30 @@ def squeeze(x, dim=None):
 
 def flatten(x, start_dim=0, end_dim=-1):
     if x.ndim == 0:
+        normalize_dim((start_dim, end_dim), 0, "flatten")
         return reshape(x, (1,))
     s, e = normalize_dim((start_dim, end_dim), x.ndim, "flatten")
-    shape = x.shape[:s] + (-1,) + x.shape[e + 1:]
-    return reshape(x, shape)
+    if s > e:
+        raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} "
+                         f"(tensor shape {x.shape})")
+    # the product, not -1: a dim of size 0 makes -1 ambiguous
+    merged = 1
+    for n in x.shape[s:e + 1]:
+        merged *= n
+    return reshape(x, x.shape[:s] + (merged,) + x.shape[e + 1:])
 
 
 def expand(x, *sizes):
-    sizes = sizes[0] if len(sizes) == 1 and not isinstance(sizes[0], int) else sizes
+    sizes = as_sizes(sizes, "expand")
     if len(sizes) < x.ndim:
         raise ValueError(f"expand: the number of sizes ({len(sizes)}) must be at least the "
                          f"number of dims ({x.ndim}) of a tensor of shape {x.shape}")
     lead = len(sizes) - x.ndim
+    for i, s in enumerate(sizes):
+        if s < 0 and (i < lead or s != -1):
+            where = "a new leading dim" if i < lead else "any dim"
+            raise ValueError(f"expand: size {s} is not allowed in {where} (dim {i}; "
+                             f"tensor shape {x.shape}, sizes {sizes})")
     shape = tuple(x.shape[i - lead] if s == -1 else s for i, s in enumerate(sizes))
     for i, n in enumerate(x.shape):
         if n != 1 and n != shape[lead + i]:
@@ -203,6 +244,10 @@ def cat(tensors, dim=0):
     tensors = [_as_tensor(t) for t in tensors]
     if not tensors:
         raise ValueError("cat: expected a non-empty sequence of tensors")
+    for i, t in enumerate(tensors):
+        if t.ndim == 0:
+            raise ValueError(f"cat: zero-dimensional tensor (at position {i}) cannot be "
+                             "concatenated; use stack, or unsqueeze it first")
     (axis,) = normalize_dim(dim, tensors[0].ndim, "cat")
     _check_same_shapes(tensors, axis, "cat", allow_axis=True)
     return Cat.apply(*tensors, axis=axis)
@@ -217,16 +262,22 @@ def stack(tensors, dim=0):
     return Stack.apply(*tensors, axis=axis)
 
 
+def _axis_of_nonscalar(x, dim, op):
+    if x.ndim == 0:
+        raise ValueError(f"{op}: expected a tensor with at least 1 dim, got a 0-d tensor")
+    return normalize_dim(dim, x.ndim, op)[0]
+
+
 def split(x, split_size_or_sections, dim=0):
-    (axis,) = normalize_dim(dim, x.ndim, "split")
+    axis = _axis_of_nonscalar(x, dim, "split")
     n = x.shape[axis]
-    if isinstance(split_size_or_sections, int):
-        size = split_size_or_sections
+    if is_index(split_size_or_sections):
+        size = as_index(split_size_or_sections, "split", "split_size")
         if size <= 0:
             raise ValueError(f"split: split_size must be positive, got {size}")
         sections = [size] * (n // size) + ([n % size] if n % size else [])
     else:
-        sections = list(split_size_or_sections)
+        sections = [as_index(s, "split", "section size") for s in split_size_or_sections]
         if builtins.sum(sections) != n:
             raise ValueError(f"split: sections {sections} sum to {builtins.sum(sections)}, but "
                              f"dim {dim} has size {n}")
@@ -235,10 +286,34 @@ def split(x, split_size_or_sections, dim=0):
 
 
 def chunk(x, chunks, dim=0):
-    (axis,) = normalize_dim(dim, x.ndim, "chunk")
+    chunks = as_index(chunks, "chunk", "chunks")
+    if chunks <= 0:
+        raise ValueError(f"chunk: chunks must be positive, got {chunks}")
+    axis = _axis_of_nonscalar(x, dim, "chunk")
     n = x.shape[axis]
     size = -(-n // chunks)
     return split(x, size, dim)
+
+
+def flip(x, *dims):
+    dims = dims[0] if len(dims) == 1 and not is_index(dims[0]) else dims
+    axes = normalize_dim(tuple(dims), x.ndim, "flip", unique=True)
+    return Flip.apply(x, axes) if axes else x
+
+
+def repeat(x, *sizes):
+    reps = as_sizes(sizes, "repeat")
+    if len(reps) < x.ndim:
+        raise ValueError(f"repeat: got {len(reps)} repeat counts for a tensor with {x.ndim} "
+                         f"dims (shape {x.shape}); give at least one per dim")
+    if any(r < 0 for r in reps):
+        raise ValueError(f"repeat: repeat counts must be non-negative, got {reps}")
+    return Repeat.apply(x, reps)
+
+
+def unbind(x, dim=0):
+    axis = _axis_of_nonscalar(x, dim, "unbind")
+    return tuple(squeeze(p, axis) for p in split(x, 1, axis)) if x.shape[axis] else ()
 
 
 def _as_tensor(t):
