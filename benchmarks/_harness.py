@@ -9,6 +9,10 @@ import statistics
 import time
 
 os.environ.setdefault("OMP_NUM_THREADS", "2")
+# An idle OpenBLAS worker otherwise spins ~0.1 s after each GEMM and steals a core from the
+# PyTorch round that follows (measured: LSTM step 21 ms -> 36-45 ms). Takes effect only when
+# this module is imported before NumPy, as `python -m benchmarks` does.
+os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "22")
 
 
 def try_torch():
@@ -32,14 +36,15 @@ def compare(contenders, rounds=15, number=None, warmup=3):
     """Time each callable in ``contenders`` (name -> fn) over alternating rounds.
 
     Returns name -> median seconds per call. ``number`` calls make a round; by default enough
-    for a round to last about 20 ms.
+    for a round to last about 0.1 s, and at least 3 back-to-back calls, so that each round
+    measures a steady state rather than the first call after the other contender.
     """
     for fn in contenders.values():
         for _ in range(warmup):
             fn()
     if number is None:
         slowest = max(time_call(fn, 1) for fn in contenders.values())
-        number = max(1, int(0.02 / max(slowest, 1e-7)))
+        number = max(3, int(0.1 / max(slowest, 1e-7)))
     samples = {name: [] for name in contenders}
     for _ in range(rounds):
         for name, fn in contenders.items():
