@@ -115,7 +115,7 @@ def numpy_gemm_rate():
 
 # ---- peak memory, measured in fresh processes --------------------------------------------------
 MEMORY_SCRIPT = r"""
-import json, resource, sys
+import json, sys
 sys.path.insert(0, {root!r})
 lib_name, workload = sys.argv[1], sys.argv[2]
 if lib_name == "torch":
@@ -129,16 +129,17 @@ if workload == "mlp":
 else:
     model = w.make_lm(lib, "LSTM"); x, y = w.lm_data(lib)
     step = w.train_step_fn(lib, model, x, y, clip=5.0)
-def rss_kb():
+def status_kb(field):
     with open("/proc/self/status") as f:
         for line in f:
-            if line.startswith("VmRSS"):
+            if line.startswith(field):
                 return int(line.split()[1])
-before = rss_kb()
+# VmHWM (this process's peak resident set) rather than ru_maxrss, which Linux carries over
+# from the parent across fork + exec and so would count the benchmark runner's own memory.
+before = status_kb("VmRSS")
 for _ in range(5):
     step()
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print(json.dumps({{"growth_kb": peak - before}}))
+print(json.dumps({{"growth_kb": status_kb("VmHWM") - before}}))
 """
 
 
