@@ -10,7 +10,9 @@ on one thread by more than the cost of cutting.
 Measured (Adam on the 670k weights of an MLP 784-512-512-10, idle 2-core machine): 0.86 ms per
 step on one thread, 0.58 ms on two; PyTorch 0.88 ms and 0.56-0.60 ms. On a busy machine a
 second thread hurts (0.95 ms against 0.86 ms): a helper that loses its core while holding the
-GIL stalls the caller. So each kernel keeps timing both ways and uses the faster (``_Tuner``).
+GIL stalls the caller. An earlier version timed both ways and kept the faster, but its noisy
+timings often settled on one thread on an idle machine (0.89 ms against 0.64 ms forced
+threaded), so threads are always used; set CHAINRULE_NUM_THREADS=1 on a crowded machine.
 
 Laying a whole group out in one flat array (parameters as views) to make a single call per
 step was tried and measured slower: the extra copy of the gradients costs more than the calls
@@ -19,10 +21,10 @@ it saves (0.64 ms against 0.60 ms with two threads).
 The number of threads is ``CHAINRULE_NUM_THREADS``, else ``OMP_NUM_THREADS``, else the number of
 CPUs this process may use (at most 8). Set it to 1 to update on the calling thread only.
 """
+import functools
 import itertools
 import os
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 # Pieces smaller than this cost more in per-call overhead than a second core saves.
@@ -34,8 +36,13 @@ _pool_pid = None
 
 
 def num_threads():
-    for var in ("CHAINRULE_NUM_THREADS", "OMP_NUM_THREADS"):
-        value = os.environ.get(var, "")
+    return _threads_for(os.environ.get("CHAINRULE_NUM_THREADS", ""),
+                        os.environ.get("OMP_NUM_THREADS", ""))
+
+
+@functools.lru_cache(maxsize=8)  # sched_getaffinity costs ~45 us: once, not every step
+def _threads_for(*settings):
+    for value in settings:
         if value.isdigit() and int(value) > 0:
             return int(value)
     try:
@@ -111,41 +118,6 @@ class _Batch:
             raise self.error
 
 
-class _Tuner:
-    """Chooses between one thread and several by which was faster lately.
-
-    Threads pay off on an idle machine; on a busy one a helper thread that loses its core while
-    holding the GIL stalls the others, and one thread is faster. Each choice's time is a moving
-    average; the other choice is re-timed every ``PROBE_EVERY`` calls, so the pick follows the
-    machine's load. Both choices give bit-identical results.
-    """
-
-    PROBE_EVERY = 32
-
-    def __init__(self):
-        self.calls = 0
-        self.seconds = {True: None, False: None}  # threaded? -> moving average
-        self.tried = {True: False, False: False}
-
-    def choose(self):
-        self.calls += 1
-        for threaded in (True, False):
-            if self.seconds[threaded] is None:
-                return threaded
-        best = self.seconds[True] <= self.seconds[False]
-        return (not best) if self.calls % self.PROBE_EVERY == 0 else best
-
-    def record(self, threaded, seconds):
-        if not self.tried[threaded]:  # the first call pays one-time costs (starting threads)
-            self.tried[threaded] = True
-            return
-        old = self.seconds[threaded]
-        self.seconds[threaded] = seconds if old is None else 0.7 * old + 0.3 * seconds
-
-
-_tuners = {}
-
-
 def run(kernel, jobs):
     """Call ``kernel(*arrays, *args)`` for every ``(arrays, args)`` in ``jobs``, in place.
 
@@ -157,19 +129,10 @@ def run(kernel, jobs):
     if len(pieces) < 2:
         _run_all(kernel, jobs)
         return
-    tuner = _tuners.get((kernel, total, n))
-    if tuner is None:
-        tuner = _tuners[(kernel, total, n)] = _Tuner()
-    threaded = tuner.choose()
-    start = time.perf_counter()
-    if threaded:
-        batch = _Batch(kernel, pieces)
-        helpers = min(n, len(pieces)) - 1
-        pool = _helpers(helpers)
-        for _ in range(helpers):
-            pool.submit(batch.drain)
-        batch.drain()
-        batch.wait()
-    else:
-        _run_all(kernel, jobs)
-    tuner.record(threaded, time.perf_counter() - start)
+    batch = _Batch(kernel, pieces)
+    helpers = min(n, len(pieces)) - 1
+    pool = _helpers(helpers)
+    for _ in range(helpers):
+        pool.submit(batch.drain)
+    batch.drain()
+    batch.wait()

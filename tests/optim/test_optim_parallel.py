@@ -36,21 +36,3 @@ def test_thread_count_comes_from_the_environment(monkeypatch):
     monkeypatch.delenv("CHAINRULE_NUM_THREADS")
     monkeypatch.setenv("OMP_NUM_THREADS", "1")
     assert _parallel.num_threads() == 1
-
-
-def test_tuner_follows_whichever_choice_is_faster():
-    tuner = _parallel._Tuner()
-    picks = []
-
-    def call(threaded_cost, serial_cost):
-        threaded = tuner.choose()
-        tuner.record(threaded, threaded_cost if threaded else serial_cost)
-        picks.append(threaded)
-
-    for _ in range(100):  # an idle machine: threads win
-        call(1.0, 2.0)
-    assert picks[4:].count(False) <= 100 // tuner.PROBE_EVERY + 1
-    picks.clear()
-    for _ in range(200):  # the machine gets busy: one thread wins, after a few probes
-        call(3.0, 2.0)
-    assert picks[-100:].count(True) <= 100 // tuner.PROBE_EVERY + 1
