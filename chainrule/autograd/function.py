@@ -49,11 +49,8 @@ class Function:
                 (False,) * len(args)
             out = ctx.forward(*arrays, **options)
             if type(out) is tuple:
-                return tuple(_wrap(o, None, 0) for o in out)
-            t = _new(Tensor)
-            t.data, t.grad, t.requires_grad, t.grad_fn = out, None, False, None
-            t._out_index, t._retains_grad, t._version = 0, False, 0
-            return t
+                return tuple(Tensor._from_array(o) for o in out)
+            return Tensor._from_array(out)
         ctx.needs_input_grad = needs
         out = ctx.forward(*arrays, **options)
         ctx.inputs = tuple([a if n else None for a, n in zip(args, needs)])
@@ -73,19 +70,9 @@ class Function:
 
 
 def _wrap(array, node, index):
-    t = _new(Tensor)
-    t.data = array
-    t.grad = None
-    if node is not None and array.dtype.kind in "fc":
-        t.requires_grad = True
-        t.grad_fn = node
-        t._out_index = index
-    else:
-        t.requires_grad = False
-        t.grad_fn = None
-        t._out_index = 0
-    t._retains_grad = False
-    t._version = 0
+    t = Tensor._from_array(array)
+    if node is not None and array.dtype.kind in "fc":  # integer outputs never need a gradient
+        t.requires_grad, t.grad_fn, t._out_index = True, node, index
     return t
 
 

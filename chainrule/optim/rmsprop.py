@@ -87,6 +87,9 @@ def rmsprop_kernel(w, g, square_avg, grad_avg, buf, tmp, gbuf, lr, alpha, eps, w
         lerp_(grad_avg, g, 1 - alpha, tmp)
         xp.multiply(grad_avg, grad_avg, out=tmp)
         xp.subtract(square_avg, tmp, out=tmp)
+        # E[g^2] - E[g]^2 >= 0 in exact arithmetic, but rounding can take it just below 0 when
+        # the gradient barely varies; torch then takes sqrt of a negative and gets NaN.
+        xp.maximum(tmp, 0, out=tmp)
         xp.sqrt(tmp, out=tmp)
     else:
         xp.sqrt(square_avg, out=tmp)

@@ -245,3 +245,18 @@ def test_torch_state_dict_loads_and_training_continues_identically(name, kw, tor
         opt_t.step()
     for p, q in zip(ps, qs):
         np.testing.assert_allclose(p.data, q.detach().numpy(), rtol=1e-10)
+
+
+def test_centered_rmsprop_stays_finite_on_a_constant_gradient():
+    import warnings
+
+    import chainrule as cr
+    g = np.full(1000, 0.01, np.float32)
+    p = cr.nn.Parameter(np.zeros(1000, np.float32))
+    opt = cr.optim.RMSprop([p], lr=1e-3, centered=True, momentum=0.9)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for _ in range(3000):
+            p.grad = cr.tensor(g)
+            opt.step()
+    assert np.isfinite(p.detach().numpy()).all()
