@@ -43,7 +43,7 @@ def run(quick=False):
     ours = lambda a, grad=True: cr.tensor(a, requires_grad=grad)  # noqa: E731
     theirs = (lambda a, grad=True: torch.tensor(a, requires_grad=grad)) if torch else None
     workloads = [
-        ("mul forward, 64 floats", _small_forward, 1.0),
+        ("mul forward, 64 floats", _small_forward, None),
         ("mul forward + backward, 64 floats", lambda m: _small_op(None, m), 1.0),
         ("matmul 512x512 forward + backward", _matmul, None),
     ]
