@@ -22,7 +22,25 @@ def _renumber(container):
         container._modules[str(i)] = m
 
 
-class Sequential(Module):
+class _Numbered(Module):
+    """What Sequential and ModuleList share: children keyed "0", "1", ... in order."""
+
+    def __delitem__(self, idx):
+        keys = list(self._modules)
+        doomed = keys[idx] if isinstance(idx, slice) \
+            else [keys[_abs_index(idx, len(keys), type(self).__name__)]]
+        for key in doomed:
+            del self._modules[key]
+        _renumber(self)
+
+    def __len__(self):
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules.values())
+
+
+class Sequential(_Numbered):
     """Modules applied one after another: ``Sequential(a, b)(x)`` is ``b(a(x))``.
 
     Args:
@@ -53,20 +71,6 @@ class Sequential(Module):
         key = list(self._modules)[_abs_index(idx, len(self._modules), "Sequential")]
         setattr(self, key, module)
 
-    def __delitem__(self, idx):
-        keys = list(self._modules)
-        doomed = keys[idx] if isinstance(idx, slice) \
-            else [keys[_abs_index(idx, len(keys), "Sequential")]]
-        for key in doomed:
-            del self._modules[key]
-        _renumber(self)
-
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
-
     def append(self, module):
         self.add_module(str(len(self)), module)
         return self
@@ -94,7 +98,7 @@ class Sequential(Module):
         return module
 
 
-class ModuleList(Module):
+class ModuleList(_Numbered):
     """A list of modules whose parameters the parent sees (a plain list would hide them)."""
 
     def __init__(self, modules=None):
@@ -110,20 +114,6 @@ class ModuleList(Module):
 
     def __setitem__(self, idx, module):
         setattr(self, str(_abs_index(idx, len(self._modules), "ModuleList")), module)
-
-    def __delitem__(self, idx):
-        keys = list(self._modules)
-        doomed = keys[idx] if isinstance(idx, slice) \
-            else [keys[_abs_index(idx, len(keys), "ModuleList")]]
-        for key in doomed:
-            del self._modules[key]
-        _renumber(self)
-
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
 
     def __iadd__(self, modules):
         return self.extend(modules)
