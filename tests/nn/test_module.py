@@ -209,3 +209,14 @@ def test_module_list_and_dict():
 def test_forward_must_be_defined():
     with pytest.raises(NotImplementedError, match='missing the required "forward"'):
         nn.Module()(1)
+
+
+def test_assigning_a_tensor_to_parameter_data_stores_its_array():
+    import numpy as np
+
+    import chainrule as cr
+    lin = cr.nn.Linear(2, 2)
+    lin.weight.data = cr.zeros(2, 2)
+    assert isinstance(lin.weight.data, np.ndarray)
+    assert lin(cr.ones(1, 2)).shape == (1, 2)
+    assert "Parameter containing" in repr(lin.weight)
