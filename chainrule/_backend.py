@@ -6,7 +6,13 @@ slotted in later by changing this one file.
 import os
 import sys
 
-import numpy as xp
+# OpenBLAS's idle threads spin for about 0.1 s after each matrix product by default, holding the
+# other core while the optimizer or the next pointwise ops want it: a short spin measured the MLP
+# training step 10% faster here. Only effective when chainrule is imported before NumPy; an
+# explicit OPENBLAS_THREAD_TIMEOUT is respected.
+os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "22")
+
+import numpy as xp  # noqa: E402
 
 ndarray = xp.ndarray
 
