@@ -52,6 +52,10 @@ class Linear(Function):
         if weight.ndim != 2 or x.ndim == 0 or x.shape[-1] != weight.shape[1]:
             raise ValueError(f"linear: input {x.shape} @ weight.T {weight.shape[::-1]}: expected "
                              f"the input's last dim to be in_features={weight.shape[-1]}")
+        if x.dtype != weight.dtype:
+            # torch refuses too; computing silently in float64 would double the time and memory
+            raise TypeError(f"linear: input is {x.dtype} but weight is {weight.dtype}; convert "
+                            f"the input (x.to({weight.dtype})) or the model (.to(dtype))")
         if bias is not None and bias.shape != (weight.shape[0],):
             raise ValueError(f"linear: bias has shape {bias.shape}, expected "
                              f"({weight.shape[0]},)")

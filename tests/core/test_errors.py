@@ -51,3 +51,9 @@ def test_backward_shape_check_names_the_op():
 def test_non_numeric_data():
     with pytest.raises(TypeError, match="tensor"):
         cr.tensor(["a", "b"])
+
+
+def test_linear_refuses_mixed_dtypes_like_torch():
+    from chainrule.ops.linalg import linear
+    with pytest.raises(TypeError, match=r"linear: input is float64 but weight is float32"):
+        linear(cr.ones(2, 3, dtype=cr.float64), cr.ones(4, 3))
