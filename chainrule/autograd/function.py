@@ -40,30 +40,31 @@ class Function:
     def apply(cls, *args, **options):
         ctx = _new(cls)
         arrays = [a.data if isinstance(a, Tensor) else a for a in args]
-        track = False
         if _grad_state.enabled:
             needs = tuple([isinstance(a, Tensor) and a.requires_grad for a in args])
-            track = True in needs
-        if not track:
-            ctx.needs_input_grad = _NO_GRAD[len(args)] if len(args) < 8 else \
-                (False,) * len(args)
-            out = ctx.forward(*arrays, **options)
-            if type(out) is tuple:
-                return tuple(Tensor._from_array(o) for o in out)
-            return Tensor._from_array(out)
-        ctx.needs_input_grad = needs
+            if True in needs:
+                return ctx._record(args, arrays, needs, options)
+        ctx.needs_input_grad = _NO_GRAD[len(args)] if len(args) < 8 else (False,) * len(args)
         out = ctx.forward(*arrays, **options)
-        ctx.inputs = tuple([a if n else None for a, n in zip(args, needs)])
+        if type(out) is tuple:
+            return tuple(Tensor._from_array(o) for o in out)
+        return Tensor._from_array(out)
+
+    def _record(self, args, arrays, needs, options):
+        """Run forward and link the outputs to this node (grad mode on, some input needs it)."""
+        self.needs_input_grad = needs
+        out = self.forward(*arrays, **options)
+        self.inputs = tuple([a if n else None for a, n in zip(args, needs)])
         # Versions of every tensor given: backward refuses to run if one was since modified
         # in place, since what forward saved of it would be stale.
-        ctx.saved_versions = tuple([(a, a._version) for a in args if isinstance(a, Tensor)])
-        ctx.freed = False
+        self.saved_versions = tuple([(a, a._version) for a in args if isinstance(a, Tensor)])
+        self.freed = False
         if type(out) is tuple:
-            ctx.n_outputs = len(out)
-            ctx.output_meta = [(o.shape, o.dtype) for o in out]
-            return tuple(_wrap(o, ctx, i) for i, o in enumerate(out))
-        ctx.n_outputs = 1
-        return _wrap(out, ctx, 0)
+            self.n_outputs = len(out)
+            self.output_meta = [(o.shape, o.dtype) for o in out]
+            return tuple(_wrap(o, self, i) for i, o in enumerate(out))
+        self.n_outputs = 1
+        return _wrap(out, self, 0)
 
     def __repr__(self):
         return f"<{type(self).__name__}>"
