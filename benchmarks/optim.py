@@ -3,10 +3,12 @@ side by side with PyTorch's default CPU implementation (its single-tensor loop, 
 Only ``step()`` is timed: the gradients are fixed, so both libraries do the same arithmetic every
 call. A last row steps 200 small tensors, where the per-tensor overhead shows.
 
-chainrule splits large parameters over ``OMP_NUM_THREADS`` threads (2 here) when that is
-faster, else updates on one thread (see chainrule/optim/_parallel.py). On a machine busy with
-other work the timings spread (PyTorch's 2 threads then sometimes take 100x longer); the harness
-alternates the two libraries so they share the noise, but run it on an idle machine.
+chainrule updates on the calling thread by default, which measured faster inside a training
+step (OpenBLAS's threads still spin there after the backward pass); CHAINRULE_NUM_THREADS=2
+splits large parameters over two threads, which is faster for the step alone (Adam 0.64 ms
+against 0.87 ms; see chainrule/optim/_parallel.py). On a machine busy with other work the
+timings spread; the harness alternates the two libraries so they share the noise, but run it
+on an idle machine.
 """
 import numpy as np
 
