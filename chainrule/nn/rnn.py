@@ -4,7 +4,6 @@ names, gate layouts and initialisation, so a torch state_dict loads and gives th
 Every layer-direction runs as one fused Function over the whole sequence
 (chainrule/ops/recurrent_*.py). The cells RNNCell, LSTMCell and GRUCell are in rnn_cells.py.
 """
-import math
 import numbers
 import warnings
 
@@ -16,9 +15,10 @@ from ..ops.recurrent_lstm import LSTMFunction
 from ..ops.recurrent_rnn import RNNFunction
 from ..ops.shape import cat, stack
 from ..tensor import Tensor
-from . import functional as F, init
+from . import functional as F
 from .module import Module
 from .parameter import Parameter
+from .rnn_cells import reset_uniform_by_hidden
 
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU"]
 
@@ -83,10 +83,7 @@ class RNNBase(Module):
         self.reset_parameters()
 
     def reset_parameters(self):
-        """Every weight and bias ~ U(-1/sqrt(hidden_size), 1/sqrt(hidden_size)), as torch."""
-        bound = 1.0 / math.sqrt(self.hidden_size)
-        for p in self.parameters():
-            init.uniform_(p, -bound, bound)
+        reset_uniform_by_hidden(self)
 
     def flatten_parameters(self):
         """Kept for torch compatibility: parameters are always used in place."""

@@ -16,6 +16,13 @@ from . import init
 from .module import Module
 from .parameter import Parameter
 
+
+def reset_uniform_by_hidden(module):
+    """Every weight and bias ~ U(-1/sqrt(hidden_size), 1/sqrt(hidden_size)), as torch."""
+    bound = 1.0 / math.sqrt(module.hidden_size)
+    for p in module.parameters():
+        init.uniform_(p, -bound, bound)
+
 __all__ = ["RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
 
 
@@ -52,9 +59,7 @@ class RNNCellBase(Module):
         self.reset_parameters()
 
     def reset_parameters(self):
-        bound = 1.0 / math.sqrt(self.hidden_size)
-        for p in self.parameters():
-            init.uniform_(p, -bound, bound)
+        reset_uniform_by_hidden(self)
 
     def extra_repr(self):
         s = f"{self.input_size}, {self.hidden_size}"

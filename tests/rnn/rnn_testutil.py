@@ -110,3 +110,14 @@ def assert_module_grads(ours, theirs, rtol=1e-7, atol=1e-10):
     for name, p in ours.named_parameters():
         np.testing.assert_allclose(p.grad.data, named[name].grad.numpy(), rtol=rtol, atol=atol,
                                    err_msg=name)
+
+
+def assert_run_matches(torch, ours, theirs, outs_o, outs_t, leaves_o, leaves_t):
+    """Outputs equal in shape and value, then every input, state and weight gradient equal."""
+    for o, t in zip(outs_o, outs_t):
+        assert o.shape == tuple(t.shape)
+        np.testing.assert_allclose(o.data, t.detach().numpy(), rtol=1e-7, atol=1e-10)
+    backward_both(torch, outs_o, outs_t)
+    for o, t in zip(leaves_o, leaves_t):
+        np.testing.assert_allclose(o.grad.data, t.grad.numpy(), rtol=1e-7, atol=1e-10)
+    assert_module_grads(ours, theirs)

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 import chainrule as cr
-from rnn_testutil import GATES, assert_module_grads, backward_both, flat_outputs, make_cell_pair
+from rnn_testutil import (GATES, assert_run_matches, flat_outputs, make_cell_pair)
 
 KINDS = sorted(GATES)
 
@@ -28,13 +28,8 @@ def test_cell_matches_torch(kind, batched, given_hx, bias, torch):
             (leaves_o[0], leaves_t[0])
     outs_o, outs_t = flat_outputs(ours(xo, hx_o)), flat_outputs(theirs(xt, hx_t))
     assert len(outs_o) == len(outs_t) == (2 if kind == "lstm" else 1)
-    for o, t in zip(outs_o, outs_t):
-        assert o.shape == tuple(t.shape)
-        np.testing.assert_allclose(o.data, t.detach().numpy(), rtol=1e-7, atol=1e-10)
-    backward_both(torch, outs_o, outs_t)
-    for o, t in zip([xo] + leaves_o, [xt] + leaves_t):
-        np.testing.assert_allclose(o.grad.data, t.grad.numpy(), rtol=1e-7, atol=1e-10)
-    assert_module_grads(ours, theirs)
+    assert_run_matches(torch, ours, theirs, outs_o, outs_t, [xo] + leaves_o,
+                       [xt] + leaves_t)
 
 
 @pytest.mark.parametrize("kind", KINDS)

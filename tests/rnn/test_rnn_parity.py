@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 import chainrule as cr
-from rnn_testutil import GATES, assert_module_grads, backward_both, flat_outputs, make_pair
+from rnn_testutil import (GATES, assert_module_grads, assert_run_matches, backward_both,
+                          flat_outputs, make_pair)
 
 KINDS = sorted(GATES)
 COMBOS = list(itertools.product([1, 2], [False, True], [False, True], [False, True]))
@@ -39,13 +40,8 @@ def test_module_matches_torch(kind, layers, bidirectional, batch_first, given_hx
         leaves_o, leaves_t, hx_o, hx_t = _states(torch, kind, (layers * D, B, H), rng)
     outs_o = flat_outputs(ours(xo, hx_o))
     outs_t = flat_outputs(theirs(xt, hx_t))
-    for o, t in zip(outs_o, outs_t):
-        assert o.shape == tuple(t.shape)
-        np.testing.assert_allclose(o.data, t.detach().numpy(), rtol=1e-7, atol=1e-10)
-    backward_both(torch, outs_o, outs_t)
-    for o, t in zip([xo] + leaves_o, [xt] + leaves_t):
-        np.testing.assert_allclose(o.grad.data, t.grad.numpy(), rtol=1e-7, atol=1e-10)
-    assert_module_grads(ours, theirs)
+    assert_run_matches(torch, ours, theirs, outs_o, outs_t, [xo] + leaves_o,
+                       [xt] + leaves_t)
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -60,13 +56,8 @@ def test_unbatched_input_matches_torch(kind, given_hx, torch):
     if given_hx:
         leaves_o, leaves_t, hx_o, hx_t = _states(torch, kind, (4, H), rng)
     outs_o, outs_t = flat_outputs(ours(xo, hx_o)), flat_outputs(theirs(xt, hx_t))
-    for o, t in zip(outs_o, outs_t):
-        assert o.shape == tuple(t.shape)
-        np.testing.assert_allclose(o.data, t.detach().numpy(), rtol=1e-7, atol=1e-10)
-    backward_both(torch, outs_o, outs_t)
-    for o, t in zip([xo] + leaves_o, [xt] + leaves_t):
-        np.testing.assert_allclose(o.grad.data, t.grad.numpy(), rtol=1e-7, atol=1e-10)
-    assert_module_grads(ours, theirs)
+    assert_run_matches(torch, ours, theirs, outs_o, outs_t, [xo] + leaves_o,
+                       [xt] + leaves_t)
 
 
 @pytest.mark.parametrize("kind", KINDS)
