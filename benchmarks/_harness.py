@@ -15,6 +15,14 @@ os.environ.setdefault("OMP_NUM_THREADS", "2")
 os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "22")
 
 
+# Pause before every round so that the other library's idle threads have stopped spinning.
+# PyTorch's OpenMP workers spin for several milliseconds after each parallel region (which
+# speeds PyTorch's own next op, so it is left at its default): without the pause, chainrule's
+# MLP forward measured 1.6-1.8 ms right after a PyTorch round against 1.07 ms alone; with a
+# 20-50 ms pause it measured 1.07-1.09 ms and PyTorch's own times did not change.
+SETTLE = float(os.environ.get("BENCH_SETTLE", "0.05"))
+
+
 def try_torch():
     """PyTorch limited to the same 2 threads, or None when it is not installed."""
     try:
@@ -48,6 +56,7 @@ def compare(contenders, rounds=15, number=None, warmup=3):
     samples = {name: [] for name in contenders}
     for _ in range(rounds):
         for name, fn in contenders.items():
+            time.sleep(SETTLE)
             samples[name].append(time_call(fn, number))
     return {name: statistics.median(s) for name, s in samples.items()}
 
