@@ -1,5 +1,6 @@
 """Adagrad: per-coordinate steps shrinking with the sum of past squared gradients."""
 from .._backend import xp
+from .._blas import axpby
 from . import _parallel as parallel
 from .optimizer import Optimizer, check_number, direction
 
@@ -75,5 +76,4 @@ def adagrad_kernel(w, g, total, tmp, gbuf, clr, eps, weight_decay, maximize):
     xp.sqrt(total, out=tmp)
     tmp += eps
     xp.divide(g, tmp, out=tmp)
-    tmp *= -clr
-    w += tmp
+    axpby(-clr, tmp, 1, w, tmp)

@@ -1,5 +1,6 @@
 """Adam and AdamW: adaptive moment estimation, with L2 or decoupled weight decay."""
 from .._backend import xp
+from .._blas import axpby
 from . import _parallel as parallel
 from .optimizer import Optimizer, check_number, direction
 
@@ -94,15 +95,10 @@ def adam_kernel(w, g, m, v, vmax, tmp, gbuf, lr, beta1, beta2, eps, weight_decay
         g = direction(w, g, gbuf, 0, maximize)
     else:
         g = direction(w, g, gbuf, weight_decay, maximize)
-    # In-place passes over one array cost least: m = beta1 m + (1 - beta1) g and
-    # v = beta2 v + (1 - beta2) g^2 in seven of them.
-    m *= beta1
-    xp.multiply(g, 1 - beta1, out=tmp)
-    m += tmp
-    xp.square(g, out=tmp)
-    tmp *= 1 - beta2
-    v *= beta2
-    v += tmp
+    # m = beta1 m + (1 - beta1) g and v = beta2 v + (1 - beta2) g^2: each axpby is one pass.
+    axpby(1 - beta1, g, beta1, m, tmp)
+    xp.multiply(g, g, out=tmp)
+    axpby(1 - beta2, tmp, beta2, v, tmp)
     if vmax is not None:
         xp.maximum(vmax, v, out=vmax)
         v = vmax
@@ -113,8 +109,7 @@ def adam_kernel(w, g, m, v, vmax, tmp, gbuf, lr, beta1, beta2, eps, weight_decay
     xp.sqrt(v, out=tmp)
     tmp += eps * bias_correction2_sqrt
     xp.divide(m, tmp, out=tmp)
-    tmp *= -lr * bias_correction2_sqrt / bias_correction1
-    w += tmp
+    axpby(-lr * bias_correction2_sqrt / bias_correction1, tmp, 1, w, tmp)
 
 
 def lerp_(a, b, weight, tmp):

@@ -1,5 +1,6 @@
 """RMSprop: steps divided by a running root mean square of the gradient."""
 from .._backend import xp
+from .._blas import axpby
 from .adam import lerp_
 from . import _parallel as parallel
 from .optimizer import Optimizer, check_number, direction
@@ -79,10 +80,8 @@ def rmsprop_kernel(w, g, square_avg, grad_avg, buf, tmp, gbuf, lr, alpha, eps, w
     """One RMSprop step on arrays, in place (``grad_avg`` None unless centered, ``buf`` None
     without momentum)."""
     g = direction(w, g, gbuf, weight_decay, maximize)
-    square_avg *= alpha
-    xp.square(g, out=tmp)
-    tmp *= 1 - alpha
-    square_avg += tmp
+    xp.multiply(g, g, out=tmp)
+    axpby(1 - alpha, tmp, alpha, square_avg, tmp)
     if grad_avg is not None:
         lerp_(grad_avg, g, 1 - alpha, tmp)
         xp.multiply(grad_avg, grad_avg, out=tmp)
@@ -96,9 +95,7 @@ def rmsprop_kernel(w, g, square_avg, grad_avg, buf, tmp, gbuf, lr, alpha, eps, w
     tmp += eps
     xp.divide(g, tmp, out=tmp)
     if buf is not None:
-        buf *= momentum
-        buf += tmp
-        xp.multiply(buf, -lr, out=tmp)
+        axpby(1, tmp, momentum, buf, tmp)
+        axpby(-lr, buf, 1, w, tmp)
     else:
-        tmp *= -lr
-    w += tmp
+        axpby(-lr, tmp, 1, w, tmp)

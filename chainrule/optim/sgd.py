@@ -1,5 +1,6 @@
 """SGD: stochastic gradient descent with momentum, Nesterov momentum and a proximal L1 step."""
 from .._backend import xp
+from .._blas import axpby
 from ..tensor import Tensor
 from . import _parallel as parallel
 from .optimizer import Optimizer, check_number, direction
@@ -92,19 +93,13 @@ def sgd_kernel(w, g, buf, tmp, gbuf, lr, momentum, dampening, weight_decay, nest
             # The first step seeds the buffer with the gradient itself (no dampening).
             xp.copyto(buf, d)
         else:
-            buf *= momentum
-            if dampening == 0:
-                buf += d
-            else:
-                xp.multiply(d, 1 - dampening, out=tmp)
-                buf += tmp
+            axpby(1 - dampening, d, momentum, buf, tmp)
         if nesterov:
             xp.multiply(buf, momentum, out=tmp)
             d = xp.add(d, tmp, out=tmp)
         else:
             d = buf
-    xp.multiply(d, -lr, out=tmp)
-    w += tmp
+    axpby(-lr, d, 1, w, tmp)
     if l1 != 0:
         soft_threshold_(w, lr * l1, tmp)
 

@@ -157,8 +157,9 @@ def test_add_param_group_matches_torch(name, kw, torch, rng):
         opt_t.param_groups[1]["momentum" if name == "SGD" else "betas"]
 
 
-def test_float32_params_stay_float32_and_track_torch(torch, rng):
-    w0 = rng.standard_normal((64, 32)).astype(np.float32)
+@pytest.mark.parametrize("shape", [(64, 32), (128, 96)])  # below / above the BLAS axpby size
+def test_float32_params_stay_float32_and_track_torch(shape, torch, rng):
+    w0 = rng.standard_normal(shape).astype(np.float32)
     ours = [chainrule.tensor(w0.copy(), requires_grad=True)]
     theirs = [torch.tensor(w0.copy(), requires_grad=True)]
     opt_c, opt_t = optim.Adam(ours, lr=1e-2, weight_decay=0.1), torch.optim.Adam(theirs, lr=1e-2,
