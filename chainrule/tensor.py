@@ -13,19 +13,19 @@ class Tensor:
     shape, or None), ``grad_fn`` the Function that produced it (None for leaves).
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "grad_fn", "_out_index", "_retains_grad",
+    __slots__ = ("data", "_grad", "_requires_grad", "grad_fn", "_out_index", "_retains_grad",
                  "_version", "__weakref__")
     # Make ``ndarray + Tensor`` defer to Tensor.__radd__ instead of broadcasting elementwise.
     __array_ufunc__ = None
 
     def __init__(self, data, requires_grad=False, dtype=None):
         self.data = data.data if isinstance(data, Tensor) else as_array(data, dtype)
-        self.grad = None
+        self._grad = None
         self.grad_fn = None
         self._out_index = 0
         self._retains_grad = False
         self._version = 0
-        self.requires_grad = False
+        self._requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
 
@@ -33,8 +33,8 @@ class Tensor:
     def _from_array(cls, array, requires_grad=False):
         t = _new(cls)
         t.data = array
-        t.grad = None
-        t.requires_grad = requires_grad
+        t._grad = None
+        t._requires_grad = requires_grad
         t.grad_fn = None
         t._out_index = 0
         t._retains_grad = False
@@ -70,8 +70,35 @@ class Tensor:
         if not requires_grad and self.grad_fn is not None:
             raise RuntimeError("requires_grad_(False): only leaf tensors can stop requiring grad;"
                                " use .detach()")
-        self.requires_grad = bool(requires_grad)
+        self._requires_grad = bool(requires_grad)
         return self
+
+    # Properties over the slots, so that assignments are checked as in torch.
+    @property
+    def requires_grad(self):
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value):
+        self.requires_grad_(value)
+
+    @property
+    def grad(self):
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"grad: assigned grad must be a Tensor or None, got "
+                                f"{type(value).__name__}")
+            if value.data.shape != self.data.shape:
+                raise RuntimeError(f"grad: assigned grad has shape {value.data.shape} but the "
+                                   f"tensor has shape {self.data.shape}")
+            if value.data.dtype != self.data.dtype:
+                raise RuntimeError(f"grad: assigned grad has dtype {value.data.dtype} but the "
+                                   f"tensor has dtype {self.data.dtype}")
+        self._grad = value
 
     def retain_grad(self):
         """Keep ``.grad`` on this non-leaf tensor after backward."""
@@ -105,7 +132,7 @@ class Tensor:
 
     def detach_(self):
         self.grad_fn = None
-        self.requires_grad = False
+        self._requires_grad = False
         return self
 
     # ---- conversion -------------------------------------------------------------------------

@@ -37,7 +37,7 @@ def run_backward(roots, root_grads, retain_graph=False, capture=None):
                 "retain_graph=True to the first backward() if you need to go through it twice.")
         if grads is not None:
             _run_node(node, grads, pending, handed_out, capture, needed)
-        if not retain_graph:
+        if not retain_graph and _holds_values(node.__dict__):
             node.__dict__.clear()
             node.freed = True
         for t in node.inputs:
@@ -85,6 +85,24 @@ def _count_consumers(roots, needed):
                     seen.add(parent)
                     stack.append(parent)
     return consumers
+
+
+_METADATA = (int, float, bool, str, type(None), xp.dtype, xp.generic)
+
+
+def _holds_values(saved):
+    """Whether forward saved anything worth freeing. Like torch, a node that kept only
+    metadata (shapes, flags, dtypes) stays usable for a second backward without
+    retain_graph: ``y = w + 1`` can be differentiated twice, ``y = w * w`` cannot."""
+    for v in saved.values():
+        if isinstance(v, xp.ndarray) and v.ndim == 0:  # a scalar operand, as torch keeps
+            continue
+        if isinstance(v, tuple):
+            if not all(isinstance(e, _METADATA) for e in v):
+                return True
+        elif not isinstance(v, _METADATA):
+            return True
+    return False
 
 
 def _run_node(node, grads, pending, handed_out, capture, needed):

@@ -73,7 +73,7 @@ class Function:
 def _wrap(array, node, index):
     t = Tensor._from_array(array)
     if node is not None and array.dtype.kind in "fc":  # integer outputs never need a gradient
-        t.requires_grad, t.grad_fn, t._out_index = True, node, index
+        t._requires_grad, t.grad_fn, t._out_index = True, node, index
     return t
 
 

@@ -102,14 +102,18 @@ class Sub(_Binary):
 
 class Mul(_Binary):
     def forward(self, a, b):
-        self.a, self.b, out = _compute("mul", xp.multiply, a, b)
+        a, b, out = _compute("mul", xp.multiply, a, b)
+        need_a, need_b = self.needs_input_grad
+        # Keep only the factor each gradient needs: w * 2 then holds no copy of w.
+        self.a_shape, self.b_shape = _shape(a), _shape(b)
+        self.a = a if need_b else None
+        self.b = b if need_a else None
         return out
 
     def backward(self, grad):
         need_a, need_b = self.needs_input_grad
-        a, b = self.a, self.b
-        return (unbroadcast(grad * b, _shape(a)) if need_a else None,
-                unbroadcast(grad * a, _shape(b)) if need_b else None)
+        return (unbroadcast(grad * self.b, self.a_shape) if need_a else None,
+                unbroadcast(grad * self.a, self.b_shape) if need_b else None)
 
 
 class Div(_Binary):

@@ -84,3 +84,44 @@ def test_to_accepts_devices_and_tensors():
 def test_unsupported_operand_is_a_clear_type_error():
     with pytest.raises(TypeError, match="add: unsupported operands"):
         cr.ones(2) + "a"
+
+
+@pytest.mark.parametrize("build,twice_ok", [
+    (lambda m, w: (w + 1).sum(), True),            # saves only shapes: reusable, as in torch
+    (lambda m, w: (w - 1).mean(), True),
+    (lambda m, w: (w * w).sum(), False),           # saved w itself: freed after backward
+    (lambda m, w: w.exp().sum(), False),
+])
+def test_second_backward_without_retain_graph_like_torch(build, twice_ok, torch):
+    results = {}
+    for m in (cr, torch):
+        w = m.ones(3, requires_grad=True)
+        y = build(m, w)
+        y.backward()
+        try:
+            y.backward()
+            results[m] = w.grad.numpy().copy()
+        except RuntimeError:
+            results[m] = None
+    assert (results[cr] is not None) == twice_ok == (results[torch] is not None)
+    if twice_ok:
+        np.testing.assert_allclose(results[cr], results[torch])
+
+
+def test_assignments_checked_like_torch(torch):
+    for m in (cr, torch):
+        with pytest.raises(RuntimeError, match="floating point"):
+            m.tensor([1, 2]).requires_grad = True
+        w = m.ones(3, requires_grad=True)
+        y = w * 2
+        with pytest.raises(RuntimeError, match="leaf"):
+            y.requires_grad = False
+        for bad in (m.zeros(4), m.zeros(3, dtype=m.float16)):
+            with pytest.raises(RuntimeError):
+                w.grad = bad
+        with pytest.raises(TypeError):
+            w.grad = np.zeros(3, np.float32)
+        w.grad = m.full((3,), 2.0)
+        assert float(w.grad.sum()) == 6.0
+        w.grad = None
+        assert w.grad is None

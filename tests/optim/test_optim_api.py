@@ -82,7 +82,11 @@ def test_bad_params_raise(rng):
 
 def test_gradient_shape_mismatch_is_reported(rng):
     p = Parameter(np.zeros((2, 3)))
-    p.grad = chainrule.tensor(np.zeros(3))
+    with pytest.raises(RuntimeError, match=r"assigned grad has shape \(3,\) but the tensor has "
+                                           r"shape \(2, 3\)"):
+        p.grad = chainrule.tensor(np.zeros(3))
+    p.grad = chainrule.tensor(np.zeros((2, 3)))
+    p.grad.data = np.zeros(3)  # swapped behind the setter's back: the optimizer still refuses
     with pytest.raises(ValueError, match=r"shape \(2, 3\) has a gradient of shape \(3,\)"):
         optim.SGD([p], lr=0.1).step()
 
