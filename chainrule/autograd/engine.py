@@ -95,8 +95,10 @@ def _holds_values(saved):
     metadata (shapes, flags, dtypes) stays usable for a second backward without
     retain_graph: ``y = w + 1`` can be differentiated twice, ``y = w * w`` cannot."""
     for v in saved.values():
-        if isinstance(v, xp.ndarray) and v.ndim == 0:  # a scalar operand, as torch keeps
-            continue
+        if type(v) is xp.ndarray:
+            if v.ndim:
+                return True
+            continue  # a scalar operand, as torch keeps
         if isinstance(v, tuple):
             if not all(isinstance(e, _METADATA) for e in v):
                 return True
@@ -163,14 +165,14 @@ def _deliver(t, g, pending, handed_out, capture, op_name, needed):
 
 
 def _accumulate_leaf(t, g, maybe_shared):
-    if t.grad is None:
+    if t._grad is None:
         # The stored gradient must be an array the leaf owns: optimizers and clipping update
         # .grad in place, and the same array may have been handed to another tensor too.
         if maybe_shared or g.base is not None or not g.flags.writeable:
             g = g.copy()
-        t.grad = Tensor._from_array(g)
+        t._grad = Tensor._from_array(g)  # shape and dtype already checked by _deliver
     else:
-        t.grad.data = t.grad.data + g
+        t._grad.data = t._grad.data + g
 
 
 Tensor = None  # set by chainrule.tensor (see function.py)

@@ -105,9 +105,9 @@ class Mul(_Binary):
         a, b, out = _compute("mul", xp.multiply, a, b)
         need_a, need_b = self.needs_input_grad
         # Keep only the factor each gradient needs: w * 2 then holds no copy of w.
-        self.a_shape, self.b_shape = _shape(a), _shape(b)
         self.a = a if need_b else None
         self.b = b if need_a else None
+        self.a_shape, self.b_shape = _shape(a), _shape(b)
         return out
 
     def backward(self, grad):
