@@ -22,7 +22,7 @@ MIN_SIZE = 4096
 
 
 def _find_axpby():
-    """dtype -> (the C function, its integer type) for float32 and float64, or {}."""
+    """{float32: saxpby, float64: daxpby} as ctypes functions, or {} when not found."""
     if os.environ.get("CHAINRULE_BLAS_AXPBY") == "0":
         return {}
     root = os.path.dirname(xp.__file__)
