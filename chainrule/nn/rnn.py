@@ -18,7 +18,7 @@ from ..tensor import Tensor
 from . import functional as F
 from .module import Module
 from .parameter import Parameter
-from .rnn_cells import reset_uniform_by_hidden
+from .rnn_cells import check_input_dtype, reset_uniform_by_hidden
 
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU"]
 
@@ -135,10 +135,7 @@ class RNNBase(Module):
         if input.ndim not in (2, 3):
             raise ValueError(f"{name}: Expected input to be 2D or 3D, got {input.ndim}D "
                              f"instead (shape {tuple(input.shape)})")
-        if input.dtype != self.weight_ih_l0.dtype:
-            raise TypeError(f"{name}: input is {input.dtype} but the parameters are "
-                            f"{self.weight_ih_l0.dtype}; convert the input or the module "
-                            "(.float() / .double())")
+        check_input_dtype(name, input, self.weight_ih_l0)
         batched = input.ndim == 3
         if input.shape[-1] != self.input_size:
             raise ValueError(f"{name}: input.size(-1) must be equal to input_size. Expected "

@@ -17,6 +17,15 @@ from .module import Module
 from .parameter import Parameter
 
 
+def check_input_dtype(name, input, weight):
+    """The layers and cells compute in their parameters' dtype: a mismatched input is refused
+    (as torch does) rather than silently promoted."""
+    if input.dtype != weight.dtype:
+        raise TypeError(f"{name}: input is {input.dtype} but the parameters are "
+                        f"{weight.dtype}; convert the input or the module "
+                        "(.float() / .double())")
+
+
 def reset_uniform_by_hidden(module):
     """Every weight and bias ~ U(-1/sqrt(hidden_size), 1/sqrt(hidden_size)), as torch."""
     bound = 1.0 / math.sqrt(module.hidden_size)
@@ -78,10 +87,7 @@ class RNNCellBase(Module):
         if input.shape[-1] != self.input_size:
             raise ValueError(f"{name}: input has inconsistent input_size: got "
                              f"{input.shape[-1]} expected {self.input_size}")
-        if input.dtype != self.weight_ih.dtype:
-            raise TypeError(f"{name}: input is {input.dtype} but the parameters are "
-                            f"{self.weight_ih.dtype}; convert the input or the module "
-                            "(.float() / .double())")
+        check_input_dtype(name, input, self.weight_ih)
         batched = input.ndim == 2
         states = self._states(hx)
         B = input.shape[0] if batched else 1
