@@ -25,15 +25,15 @@ def _check_inplace(t, op):
 
 
 def _apply_ufunc(t, op, ufunc, other):
-    other = other.data if isinstance(other, Tensor) else other
+    other = other._data if isinstance(other, Tensor) else other
     try:
-        ufunc(t.data, other, out=t.data, casting="same_kind")
+        ufunc(t._data, other, out=t._data, casting="same_kind")
     except TypeError:
-        raise TypeError(f"{op}: cannot write a result of {xp.result_type(t.data, other)} into "
-                        f"a tensor of {t.data.dtype} in place") from None
+        raise TypeError(f"{op}: cannot write a result of {xp.result_type(t._data, other)} into "
+                        f"a tensor of {t._data.dtype} in place") from None
     except ValueError:
         raise ValueError(f"{op}: an operand of shape {xp.shape(other)} cannot update a tensor "
-                         f"of shape {t.data.shape} in place") from None
+                         f"of shape {t._data.shape} in place") from None
     t._version += 1
     return t
 
@@ -42,7 +42,7 @@ def _inplace(op, ufunc):
     def method(self, other, alpha=1):
         _check_inplace(self, op)
         if alpha != 1:
-            other = (other.data if isinstance(other, Tensor) else other) * alpha
+            other = (other._data if isinstance(other, Tensor) else other) * alpha
         return _apply_ufunc(self, op, ufunc, other)
     method.__name__ = op
     method.__doc__ = f"In-place {ufunc.__name__} (never recorded in the graph)."
@@ -51,14 +51,14 @@ def _inplace(op, ufunc):
 
 def clamp_(self, min=None, max=None):
     _check_inplace(self, "clamp_")
-    xp.clip(self.data, min, max, out=self.data)
+    xp.clip(self._data, min, max, out=self._data)
     self._version += 1
     return self
 
 
 def fill_(self, value):
     _check_inplace(self, "fill_")
-    self.data.fill(value.item() if isinstance(value, Tensor) else value)
+    self._data.fill(value.item() if isinstance(value, Tensor) else value)
     self._version += 1
     return self
 
@@ -70,10 +70,10 @@ def zero_(self):
 def copy_(self, src):
     _check_inplace(self, "copy_")
     try:
-        self.data[...] = src.data if isinstance(src, Tensor) else src
+        self._data[...] = src._data if isinstance(src, Tensor) else src
     except ValueError:
         raise ValueError(f"copy_: source of shape {xp.shape(src)} cannot be copied into a "
-                         f"tensor of shape {self.data.shape}") from None
+                         f"tensor of shape {self._data.shape}") from None
     self._version += 1
     return self
 
@@ -107,19 +107,19 @@ class IndexPut(Function):
 
 def __setitem__(self, index, value):
     if isinstance(index, Tensor):
-        index = index.data
+        index = index._data
     elif type(index) is tuple:
-        index = tuple(i.data if isinstance(i, Tensor) else i for i in index)
+        index = tuple(i._data if isinstance(i, Tensor) else i for i in index)
     value_needs_grad = getattr(value, "requires_grad", False)
     records = _grad_state.enabled and (value_needs_grad or self.grad_fn is not None)
     if self.requires_grad and self.grad_fn is None:
         _check_inplace(self, "__setitem__")
-    raw = value.data if isinstance(value, Tensor) else value
+    raw = value._data if isinstance(value, Tensor) else value
     try:
-        self.data[index] = raw
+        self._data[index] = raw
     except (ValueError, IndexError) as e:
         raise type(e)(f"__setitem__: cannot assign a value of shape {xp.shape(raw)} to index "
-                      f"{index!r} of a tensor of shape {self.data.shape}: {e}") from None
+                      f"{index!r} of a tensor of shape {self._data.shape}: {e}") from None
     self._version += 1
     if records:
         _record_index_put(self, index, value if value_needs_grad else None, xp.shape(raw))
@@ -130,7 +130,7 @@ def _record_index_put(t, index, value, value_shape):
     # a new IndexPut node, so ops applied to t afterwards see the new value and its gradient.
     old = None
     if t.requires_grad:
-        old = Tensor._from_array(t.data)
+        old = Tensor._from_array(t._data)
         old.requires_grad, old.grad_fn, old._out_index = True, t.grad_fn, t._out_index
     node = object.__new__(IndexPut)
     node.index, node.value_shape = index, value_shape

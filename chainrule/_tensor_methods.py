@@ -73,8 +73,8 @@ def _div(self, other, rounding_mode=None):
         raise ValueError(f"div: rounding_mode must be None, 'trunc' or 'floor', got "
                          f"{rounding_mode!r}")
     # rounded quotients are piecewise constant: no gradient flows through them
-    b = other.data if isinstance(other, Tensor) else other
-    q = getattr(xp, rounding_mode)(xp.true_divide(self.data, b))
+    b = other._data if isinstance(other, Tensor) else other
+    q = getattr(xp, rounding_mode)(xp.true_divide(self._data, b))
     both_int = self.dtype.kind in "iu" and xp.asarray(b).dtype.kind in "iu"
     return Tensor._from_array(xp.asarray(q.astype(xp.int64) if both_int else q))
 
@@ -84,7 +84,7 @@ def _square(self):
 
 
 def _masked_fill(self, mask, value):
-    mask = mask.data if isinstance(mask, Tensor) else xp.asarray(mask)
+    mask = mask._data if isinstance(mask, Tensor) else xp.asarray(mask)
     if mask.dtype != xp.bool_:
         raise TypeError(f"masked_fill: mask must be a bool tensor, got {mask.dtype}")
     if not isinstance(value, Tensor):
@@ -106,7 +106,7 @@ Tensor.type_as = _type_as
 
 # ---- new_* make tensors with this tensor's dtype --------------------------------------------
 def _new_tensor(self, data, dtype=None, requires_grad=False):
-    data = data.data if isinstance(data, Tensor) else data
+    data = data._data if isinstance(data, Tensor) else data
     t = Tensor._from_array(as_array(data, dtype or self.dtype).copy())
     return t.requires_grad_(True) if requires_grad else t
 

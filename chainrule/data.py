@@ -47,7 +47,7 @@ class TensorDataset(Dataset):
                              f"dimension; got shapes {shapes}")
 
     def __getitem__(self, index):
-        return tuple(Tensor._from_array(t.data[index]) for t in self.tensors)
+        return tuple(Tensor._from_array(t._data[index]) for t in self.tensors)
 
     def __len__(self):
         return self.tensors[0].shape[0]
@@ -125,7 +125,7 @@ def default_collate(batch):
     """
     elem = batch[0]
     if isinstance(elem, Tensor):
-        return _stack([b.data for b in batch], "tensors")
+        return _stack([b._data for b in batch], "tensors")
     if isinstance(elem, (xp.ndarray, xp.generic)):
         if isinstance(elem, xp.ndarray) and elem.dtype.kind not in "biufc":
             raise TypeError(f"default_collate: cannot batch arrays of dtype {elem.dtype}")
@@ -229,7 +229,7 @@ class DataLoader:
             if tensors is not None:
                 if index_map is not None:
                     idx = index_map[idx]
-                yield [Tensor._from_array(t.data[idx]) for t in tensors]
+                yield [Tensor._from_array(t._data[idx]) for t in tensors]
             else:
                 yield collate([self.dataset[int(i)] for i in idx])
 

@@ -21,7 +21,7 @@ def _make(array, requires_grad):
 def tensor(data, dtype=None, requires_grad=False):
     """A new leaf tensor holding a copy of ``data`` (dtype inferred as torch.tensor does)."""
     if isinstance(data, Tensor):
-        data = data.data
+        data = data._data
     arr = as_array(data, dtype)
     if arr is data:
         arr = arr.copy()

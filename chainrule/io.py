@@ -65,7 +65,7 @@ class _Encoder:
         if isinstance(obj, float):
             return obj if math.isfinite(obj) else {"t": "float", "v": repr(obj)}
         if isinstance(obj, Tensor):
-            return self.add(path, obj.data, "tensor")
+            return self.add(path, obj._data, "tensor")
         if isinstance(obj, xp.ndarray):
             return self.add(path, obj, "ndarray")
         if isinstance(obj, xp.generic):
@@ -96,7 +96,7 @@ def _serialize(obj):
     enc = _Encoder()
     if _is_flat_tensor_dict(obj):
         # Keep a state_dict's own names ("fc1.weight") so other tools see a plain state_dict.
-        structure = {"t": "dict", "v": [[k, enc.add([k], v.data if isinstance(v, Tensor) else v,
+        structure = {"t": "dict", "v": [[k, enc.add([k], v._data if isinstance(v, Tensor) else v,
                                                     "tensor" if isinstance(v, Tensor)
                                                     else "ndarray")]
                                         for k, v in obj.items()]}

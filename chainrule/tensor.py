@@ -9,17 +9,18 @@ _new = object.__new__
 class Tensor:
     """A multi-dimensional array that records the operations applied to it for autograd.
 
-    ``data`` is the underlying array, ``grad`` the accumulated gradient (a Tensor of the same
+    ``_data`` is the underlying NumPy array (``data`` is, as in torch, a Tensor sharing it but cut
+    from the graph), ``grad`` the accumulated gradient (a Tensor of the same
     shape, or None), ``grad_fn`` the Function that produced it (None for leaves).
     """
 
-    __slots__ = ("data", "_grad", "_requires_grad", "grad_fn", "_out_index", "_retains_grad",
+    __slots__ = ("_data", "_grad", "_requires_grad", "grad_fn", "_out_index", "_retains_grad",
                  "_version", "__weakref__")
     # Make ``ndarray + Tensor`` defer to Tensor.__radd__ instead of broadcasting elementwise.
     __array_ufunc__ = None
 
     def __init__(self, data, requires_grad=False, dtype=None):
-        self.data = data.data if isinstance(data, Tensor) else as_array(data, dtype)
+        self._data = data._data if isinstance(data, Tensor) else as_array(data, dtype)
         self._grad = None
         self.grad_fn = None
         self._out_index = 0
@@ -32,7 +33,7 @@ class Tensor:
     @classmethod
     def _from_array(cls, array, requires_grad=False):
         t = _new(cls)
-        t.data = array
+        t._data = array
         t._grad = None
         t._requires_grad = requires_grad
         t.grad_fn = None
@@ -42,36 +43,52 @@ class Tensor:
         return t
 
     # ---- attributes -------------------------------------------------------------------------
-    shape = property(lambda self: self.data.shape)
-    dtype = property(lambda self: self.data.dtype)
-    ndim = property(lambda self: self.data.ndim)
+    shape = property(lambda self: self._data.shape)
+    dtype = property(lambda self: self._data.dtype)
+    ndim = property(lambda self: self._data.ndim)
     is_leaf = property(lambda self: self.grad_fn is None)
-    T = property(lambda self: _shape.permute(self, tuple(range(self.data.ndim - 1, -1, -1))))
+    T = property(lambda self: _shape.permute(self, tuple(range(self._data.ndim - 1, -1, -1))))
     mT = property(lambda self: _shape.transpose(self, -2, -1))
 
     def size(self, dim=None):
-        return self.data.shape if dim is None else self.data.shape[dim]
+        return self._data.shape if dim is None else self._data.shape[dim]
 
     def dim(self):
-        return self.data.ndim
+        return self._data.ndim
 
     def numel(self):
-        return self.data.size
+        return self._data.size
 
     def __len__(self):
-        if self.data.ndim == 0:
+        if self._data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return self.data.shape[0]
+        return self._data.shape[0]
 
     def requires_grad_(self, requires_grad=True):
-        if requires_grad and self.data.dtype.kind not in "fc":
+        if requires_grad and self._data.dtype.kind not in "fc":
             raise RuntimeError("requires_grad: only tensors of floating point dtype can require "
-                               f"gradients, got {self.data.dtype}")
+                               f"gradients, got {self._data.dtype}")
         if not requires_grad and self.grad_fn is not None:
             raise RuntimeError("requires_grad_(False): only leaf tensors can stop requiring grad;"
                                " use .detach()")
         self._requires_grad = bool(requires_grad)
         return self
+
+    # torch's ``.data``: a Tensor over the same memory, outside the graph, so that
+    # ``p.data.normal_(0, 0.02)`` or ``p.grad.data.norm()`` work; in-place changes through it
+    # are not seen by autograd's version check, as in torch. Assigning replaces the array
+    # (weight tying: ``a.weight.data = b.weight.data``); chainrule's own code uses ``_data``.
+    @property
+    def data(self):
+        return Tensor._from_array(self._data)
+
+    @data.setter
+    def data(self, value):
+        if isinstance(value, Tensor):
+            value = value._data
+        elif not isinstance(value, xp.ndarray):
+            raise TypeError(f"data: assigned data must be a Tensor, got {type(value).__name__}")
+        self._data = value
 
     # Properties over the slots, so that assignments are checked as in torch.
     @property
@@ -92,12 +109,12 @@ class Tensor:
             if not isinstance(value, Tensor):
                 raise TypeError(f"grad: assigned grad must be a Tensor or None, got "
                                 f"{type(value).__name__}")
-            if value.data.shape != self.data.shape:
-                raise RuntimeError(f"grad: assigned grad has shape {value.data.shape} but the "
-                                   f"tensor has shape {self.data.shape}")
-            if value.data.dtype != self.data.dtype:
-                raise RuntimeError(f"grad: assigned grad has dtype {value.data.dtype} but the "
-                                   f"tensor has dtype {self.data.dtype}")
+            if value._data.shape != self._data.shape:
+                raise RuntimeError(f"grad: assigned grad has shape {value._data.shape} but the "
+                                   f"tensor has shape {self._data.shape}")
+            if value._data.dtype != self._data.dtype:
+                raise RuntimeError(f"grad: assigned grad has dtype {value._data.dtype} but the "
+                                   f"tensor has dtype {self._data.dtype}")
         self._grad = value
 
     def retain_grad(self):
@@ -113,22 +130,22 @@ class Tensor:
                                "did you create it under no_grad() or from inputs that do not "
                                "require grad?")
         if gradient is None:
-            if self.data.size != 1:
+            if self._data.size != 1:
                 raise RuntimeError(f"backward: grad can be implicitly created only for scalar "
-                                   f"outputs, but this tensor has shape {self.data.shape}; pass "
+                                   f"outputs, but this tensor has shape {self._data.shape}; pass "
                                    "gradient= of that shape")
-            g = xp.ones_like(self.data)
+            g = xp.ones_like(self._data)
         else:
-            g = gradient.data if isinstance(gradient, Tensor) else xp.asarray(gradient)
-            if g.shape != self.data.shape:
+            g = gradient._data if isinstance(gradient, Tensor) else xp.asarray(gradient)
+            if g.shape != self._data.shape:
                 raise RuntimeError(f"backward: gradient has shape {g.shape} but the tensor has "
-                                   f"shape {self.data.shape}")
-            g = g.astype(self.data.dtype, copy=True)
+                                   f"shape {self._data.shape}")
+            g = g.astype(self._data.dtype, copy=True)
         run_backward((self,), (g,), retain_graph=retain_graph)
 
     def detach(self):
         """A tensor sharing this one's data, cut from the graph."""
-        return Tensor._from_array(self.data)
+        return Tensor._from_array(self._data)
 
     def detach_(self):
         self.grad_fn = None
@@ -140,32 +157,33 @@ class Tensor:
         if self.requires_grad:
             raise RuntimeError("numpy: can't call numpy() on a tensor that requires grad; "
                                "use tensor.detach().numpy()")
-        return self.data
+        return self._data
 
     def __array__(self, dtype=None, copy=None):
         # np.array(t) must copy (a snapshot), np.asarray(t) may share, as with torch.
-        if dtype is not None and dtype != self.data.dtype:
-            return self.data.astype(dtype)
-        return self.data.copy() if copy else self.data
+        if dtype is not None and dtype != self._data.dtype:
+            return self._data.astype(dtype)
+        # (a 0-d result of NumPy arithmetic can be a NumPy scalar, which is not an ndarray)
+        return self._data.copy() if copy else xp.asarray(self._data)
 
     def __format__(self, spec):
-        if self.data.ndim == 0:
-            return format(self.data.item(), spec)
+        if self._data.ndim == 0:
+            return format(self._data.item(), spec)
         return object.__format__(self, spec) if spec else repr(self)
 
     def __iter__(self):
-        if self.data.ndim == 0:
+        if self._data.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
-        return (self[i] for i in range(self.data.shape[0]))
+        return (self[i] for i in range(self._data.shape[0]))
 
     def item(self):
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise ValueError(f"item: only one-element tensors can be converted to Python "
-                             f"scalars, got shape {self.data.shape}")
-        return self.data.item()
+                             f"scalars, got shape {self._data.shape}")
+        return self._data.item()
 
     def tolist(self):
-        return self.data.tolist()
+        return self._data.tolist()
 
     def __float__(self):
         return float(self.item())
@@ -174,15 +192,15 @@ class Tensor:
         return int(self.item())
 
     def __bool__(self):
-        if self.data.size != 1:
-            raise RuntimeError(f"bool: the truth value of a tensor with {self.data.size} "
+        if self._data.size != 1:
+            raise RuntimeError(f"bool: the truth value of a tensor with {self._data.size} "
                                "elements is ambiguous")
-        return bool(self.data.item())
+        return bool(self._data.item())
 
     def __index__(self):
-        if self.data.dtype.kind not in "iu" or self.data.size != 1:
+        if self._data.dtype.kind not in "iu" or self._data.size != 1:
             raise TypeError("only integer tensors of a single element can be used as an index")
-        return int(self.data.item())
+        return int(self._data.item())
 
     device = property(lambda self: "cpu")
 
@@ -190,7 +208,7 @@ class Tensor:
         """Cast to a dtype; a device ("cpu") or another tensor (its dtype) are accepted too."""
         for a in args:
             if isinstance(a, Tensor):
-                dtype = a.data.dtype
+                dtype = a._data.dtype
             elif isinstance(a, str) and a.split(":")[0] == "cpu":
                 continue
             elif a is not None:
@@ -286,7 +304,7 @@ class Tensor:
 
     # Comparisons give bool tensors and are never differentiable.
     def _compare(self, ufunc, other):
-        return Tensor._from_array(ufunc(self.data, other.data if isinstance(other, Tensor)
+        return Tensor._from_array(ufunc(self._data, other._data if isinstance(other, Tensor)
                                         else other))
 
     def __eq__(self, other):
@@ -308,7 +326,7 @@ class Tensor:
         return self._compare(xp.greater_equal, other)
 
     def __invert__(self):
-        return Tensor._from_array(~self.data)
+        return Tensor._from_array(~self._data)
 
     # Bitwise on integers and bools alike, as torch (for bools that is logical and/or/xor).
     def __and__(self, other):
@@ -326,7 +344,7 @@ class Tensor:
         return self._compare(xp.floor_divide, other)
 
     def __rfloordiv__(self, other):
-        return Tensor._from_array(xp.floor_divide(other, self.data))
+        return Tensor._from_array(xp.floor_divide(other, self._data))
 
     def __mod__(self, other):
         return _ew.Remainder.apply(self, other)
@@ -340,7 +358,7 @@ class Tensor:
 def _format(t):
     """torch's layout: integral floats as ``1., 2.``, others with 4 decimals (``0.1000``), and
     scientific notation when magnitudes differ widely; non-default dtypes and the node named."""
-    d = t.data
+    d = t._data
     options = dict(separator=", ", prefix="tensor(", threshold=1000, edgeitems=3)
     if d.dtype.kind == "f" and d.size:
         finite = d[xp.isfinite(d)]

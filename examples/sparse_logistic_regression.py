@@ -43,8 +43,9 @@ def train(x, y, penalty=None, **sgd_options):
             loss = loss + LAM * penalty([w])
         loss.backward()
         opt.step()
-    accuracy = float((((x @ w + b).data > 0) == (y.data > 0.5)).mean())
-    return w.data, accuracy
+    with chainrule.no_grad():
+        accuracy = float((((x @ w + b) > 0) == (y > 0.5)).float().mean())
+    return w.detach().numpy(), accuracy
 
 
 def main():

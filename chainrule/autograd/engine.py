@@ -111,7 +111,7 @@ def _run_node(node, grads, pending, handed_out, capture, needed):
     for t, version in node.saved_versions:
         if t._version != version:
             raise RuntimeError(
-                f"backward: a tensor of shape {t.data.shape} that {type(node).__name__} used "
+                f"backward: a tensor of shape {t._data.shape} that {type(node).__name__} used "
                 f"was modified by an in-place operation after the forward pass (version "
                 f"{version} -> {t._version}), so its gradient would be wrong. Modify a clone "
                 "instead, or do the in-place update after backward().")
@@ -135,14 +135,14 @@ def _run_node(node, grads, pending, handed_out, capture, needed):
 
 
 def _deliver(t, g, pending, handed_out, capture, op_name, needed):
-    if g.shape != t.data.shape:
-        if g.size == t.data.size and (g.ndim == 0 or t.data.ndim == 0):
-            g = g.reshape(t.data.shape)
+    if g.shape != t._data.shape:
+        if g.size == t._data.size and (g.ndim == 0 or t._data.ndim == 0):
+            g = g.reshape(t._data.shape)
         else:
             raise RuntimeError(f"{op_name}: backward produced a gradient of shape {g.shape} for "
-                               f"an input of shape {t.data.shape}")
-    if g.dtype != t.data.dtype:
-        g = g.astype(t.data.dtype)
+                               f"an input of shape {t._data.shape}")
+    if g.dtype != t._data.dtype:
+        g = g.astype(t._data.dtype)
     if capture is not None and id(t) in capture:
         prev = capture[id(t)]
         capture[id(t)] = g if prev is None else prev + g
@@ -172,7 +172,7 @@ def _accumulate_leaf(t, g, maybe_shared):
             g = g.copy()
         t._grad = Tensor._from_array(g)  # shape and dtype already checked by _deliver
     else:
-        t._grad.data = t._grad.data + g
+        t._grad._data = t._grad._data + g
 
 
 Tensor = None  # set by chainrule.tensor (see function.py)

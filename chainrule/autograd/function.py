@@ -39,7 +39,7 @@ class Function:
     @classmethod
     def apply(cls, *args, **options):
         ctx = _new(cls)
-        arrays = [a.data if isinstance(a, Tensor) else a for a in args]
+        arrays = [a._data if isinstance(a, Tensor) else a for a in args]
         if _grad_state.enabled:
             needs = tuple([isinstance(a, Tensor) and a.requires_grad for a in args])
             if True in needs:

@@ -28,12 +28,12 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, allow_unused=Fal
         if not out.requires_grad:
             raise RuntimeError("grad: an output does not require grad and has no grad_fn")
         if g is None:
-            if out.data.size != 1:
+            if out._data.size != 1:
                 raise RuntimeError(f"grad: grad can be implicitly created only for scalar "
                                    f"outputs; got shape {out.shape}, pass grad_outputs")
-            g = xp.ones_like(out.data)
+            g = xp.ones_like(out._data)
         else:
-            g = xp.array(g.data if isinstance(g, Tensor) else g, dtype=out.dtype)
+            g = xp.array(g._data if isinstance(g, Tensor) else g, dtype=out.dtype)
         root_grads.append(g)
     for t in inputs:
         if not t.requires_grad:
@@ -81,14 +81,14 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, 
 
     def projected():
         with no_grad():
-            return sum(float((o.data * w).sum()) for o, w in zip(_as_tuple(fn(*inputs)), weights))
+            return sum(float((o._data * w).sum()) for o, w in zip(_as_tuple(fn(*inputs)), weights))
 
     analytic = grad(outs, checked, grad_outputs=[Tensor._from_array(w) for w in weights],
                     allow_unused=True)
     rows = []
     for k, (t, a) in enumerate(zip(checked, analytic)):
-        a = xp.zeros(t.shape) if a is None else a.data
-        flat = t.data.reshape(-1)
+        a = xp.zeros(t.shape) if a is None else a._data
+        flat = t._data.reshape(-1)
         numeric = xp.empty(flat.size)
         for i in range(flat.size):
             orig = flat[i]

@@ -14,7 +14,7 @@ def curve(activation, lo=-6.0, hi=6.0, n=1201):
     z = tensor(xp.linspace(lo, hi, n), requires_grad=True)
     y = activation(z)
     y.sum().backward()  # d(sum f(z_i))/dz_i = f'(z_i): one backward gives the whole curve
-    return z.data.copy(), y.data.copy(), z.grad.data.copy()
+    return z._data.copy(), y._data.copy(), z.grad._data.copy()
 
 
 def layer_gradient_norms(activation, init, seed, depth=20, width=100, batch=256):
@@ -29,7 +29,7 @@ def layer_gradient_norms(activation, init, seed, depth=20, width=100, batch=256)
     x = tensor(gen.np.standard_normal((batch, width)).astype(xp.float32))
     target = tensor(gen.np.standard_normal((batch, 1)).astype(xp.float32))
     F.mse_loss(model(x), target).backward()
-    return xp.array([float(xp.linalg.norm(m.weight.grad.data))
+    return xp.array([float(xp.linalg.norm(m.weight.grad._data))
                      for m in linear_layers(body)])
 
 
@@ -67,10 +67,10 @@ def dying_relu(lr, seed, steps=200, width=200, batch=64):
     if not finite:
         return 0.0, 0.0, False
     with no_grad():
-        dead = (hidden(x).data <= 0).all(axis=0)
+        dead = (hidden(x)._data <= 0).all(axis=0)
     opt.zero_grad()
     F.mse_loss(model(x), y).backward()
-    dead_grad = float(xp.abs(hidden.weight.grad.data[dead]).max()) if dead.any() else 0.0
+    dead_grad = float(xp.abs(hidden.weight.grad._data[dead]).max()) if dead.any() else 0.0
     return float(dead.mean()), dead_grad, finite
 
 
@@ -97,5 +97,5 @@ def train_speed(activation, lr, seed, steps, width=32):
         loss.backward()
         opt.step()
         losses[i] = loss.item()
-    weights = xp.concatenate([m.weight.data.ravel() for m in linear_layers(model)])
+    weights = xp.concatenate([m.weight._data.ravel() for m in linear_layers(model)])
     return losses, weights

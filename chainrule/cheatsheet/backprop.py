@@ -23,7 +23,7 @@ def numeric_gradient(fn, params, eps=1e-6):
     grads = []
     with no_grad():
         for p in params:
-            flat = p.data.reshape(-1)
+            flat = p._data.reshape(-1)
             g = xp.empty(flat.size)
             for i in range(flat.size):
                 keep = flat[i]
@@ -131,7 +131,7 @@ def run(ctx):
     params = [tensor(rng.standard_normal(s) * 0.7, requires_grad=True) for s in shapes.values()]
     loss = network_loss(x, target, *params)
     loss.backward()
-    analytic = xp.concatenate([p.grad.data.reshape(-1) for p in params])
+    analytic = xp.concatenate([p.grad._data.reshape(-1) for p in params])
     numeric = numeric_gradient(lambda: network_loss(x, target, *params), params)
     diff = xp.abs(analytic - numeric)
     rel = diff / xp.maximum(xp.abs(numeric), 1e-12)

@@ -36,7 +36,7 @@ def fit_categorical(samples, k, steps, lr=1.0):
         loss.backward()
         opt.step()
         losses.append(loss.item())
-    return softmax(logits.detach(), dim=1).data[0], xp.array(losses)
+    return softmax(logits.detach(), dim=1)._data[0], xp.array(losses)
 
 
 def run(ctx):
@@ -44,7 +44,7 @@ def run(ctx):
     q = xp.linspace(0.005, 0.995, 199)
     bern = xp.stack([xp.full_like(q, p_true), 1 - xp.full_like(q, p_true)], axis=1)
     model = xp.stack([q, 1 - q], axis=1)
-    h_pq = -(tensor(bern) * tensor(model).log()).sum(dim=1).data / math.log(2)
+    h_pq = -(tensor(bern) * tensor(model).log()).sum(dim=1)._data / math.log(2)
     h_p = entropy([p_true, 1 - p_true], base=2)
     kl = h_pq - h_p
     best_q = float(q[xp.argmin(h_pq)])

@@ -33,7 +33,7 @@ def gradient(point):
     w = tensor(xp.array(point, dtype=xp.float64), requires_grad=True)
     f = loss(w)
     f.backward()
-    return f.item(), w.grad.data.copy()
+    return f.item(), w.grad._data.copy()
 
 
 def descend(step_size, steps):
@@ -54,8 +54,8 @@ def directional_derivatives(point, n_directions=720, h=1e-5):
     angles = xp.linspace(-math.pi, math.pi, n_directions, endpoint=False)
     u = xp.stack([xp.cos(angles), xp.sin(angles)], axis=1)
     p = tensor(xp.asarray(point, dtype=xp.float64))
-    plus = loss(p + tensor(h * u)).data
-    minus = loss(p - tensor(h * u)).data
+    plus = loss(p + tensor(h * u))._data
+    minus = loss(p - tensor(h * u))._data
     return angles, (plus - minus) / (2 * h)
 
 
@@ -82,7 +82,7 @@ def run(ctx):
     x0, x1, y0, y1 = _VIEW
     xs, ys = xp.linspace(x0, x1, 160), xp.linspace(y0, y1, 140)
     gx, gy = xp.meshgrid(xs, ys)
-    grid = loss(tensor(xp.stack([gx.ravel(), gy.ravel()], axis=1))).data.reshape(gx.shape)
+    grid = loss(tensor(xp.stack([gx.ravel(), gy.ravel()], axis=1)))._data.reshape(gx.shape)
     ax.contour(gx, gy, grid, levels=xp.geomspace(0.02, 40, 12), colors="#b9c0c8",
                linewidths=0.8)
     for (eta, (path, _)), color in zip(paths.items(), plots.PALETTE):

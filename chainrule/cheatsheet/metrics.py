@@ -39,7 +39,7 @@ def run(ctx):
     x_test, y_test = imbalanced(ctx.rng(100), n)
     model = train_logistic(x_train, y_train, 100 if ctx.quick else 300)
     with no_grad():
-        scores = model(x_test).sigmoid().data[:, 0]
+        scores = model(x_test).sigmoid()._data[:, 0]
     pred = (scores >= 0.5).astype(xp.int64)
     (tn, fp), (fn, tp) = confusion_matrix(y_test, pred).tolist()
     precision, recall = precision_score(y_test, pred), recall_score(y_test, pred)

@@ -21,19 +21,19 @@ def loss_curves():
     """Each loss against the error e = prediction - target, and against the margin m = y f."""
     e = tensor(xp.linspace(-3, 3, 601))
     zero = tensor(xp.zeros(601))
-    regression = {"squared": F.mse_loss(e, zero, reduction="none").data,
-                  "absolute": F.l1_loss(e, zero, reduction="none").data,
-                  "huber": F.huber_loss(e, zero, reduction="none").data}
+    regression = {"squared": F.mse_loss(e, zero, reduction="none")._data,
+                  "absolute": F.l1_loss(e, zero, reduction="none")._data,
+                  "huber": F.huber_loss(e, zero, reduction="none")._data}
     m = tensor(xp.linspace(-3, 3, 601))
     # A margin m = y f(x) with y = +1 is the logit itself; log2 puts logistic loss in bits,
     # where it bounds the 0-1 loss from above.
     logistic = F.binary_cross_entropy_with_logits(m, tensor(xp.ones(601)),
                                                   reduction="none") / xp.log(2)
     zero_one = where(m < 0, tensor(xp.ones(601)), tensor(xp.zeros(601)))
-    classification = {"logistic (cross entropy, bits)": logistic.data,
-                      "hinge  max(0, 1 − m)": (1 - m).relu().data,
-                      "0-1 loss (error rate)": zero_one.data}
-    return e.data, regression, m.data, classification
+    classification = {"logistic (cross entropy, bits)": logistic._data,
+                      "hinge  max(0, 1 − m)": (1 - m).relu()._data,
+                      "0-1 loss (error rate)": zero_one._data}
+    return e._data, regression, m._data, classification
 
 
 def train_classifier(steps, seed):
@@ -53,7 +53,7 @@ def train_classifier(steps, seed):
         with no_grad():
             z = model(x_val)
             history["val_loss"].append(F.binary_cross_entropy_with_logits(z, y_val).item())
-            history["val_accuracy"].append(float(((z.data > 0) == (y_val.data > 0.5)).mean()))
+            history["val_accuracy"].append(float(((z._data > 0) == (y_val._data > 0.5)).mean()))
         history["objective"].append(objective.item())
         history["train_loss"].append(data_loss.item())
     error_slopes = error_rate_slopes(model, x_val, y_val)
@@ -63,11 +63,11 @@ def train_classifier(steps, seed):
 def error_rate_slopes(model, x, y, eps=1e-6):
     """Central differences of the error rate with respect to every parameter."""
     def error_rate():
-        return float(((model(x).data > 0) != (y.data > 0.5)).mean())
+        return float(((model(x)._data > 0) != (y._data > 0.5)).mean())
     slopes = []
     with no_grad():
         for p in model.parameters():
-            flat = p.data.reshape(-1)
+            flat = p._data.reshape(-1)
             for i in range(flat.size):
                 keep = flat[i]
                 flat[i] = keep + eps
@@ -88,7 +88,7 @@ def fit_line(loss_fn, x, y, steps):
         opt.zero_grad()
         loss.backward()
         opt.step()
-    return float(w.data[0]), float(b.data[0])
+    return float(w._data[0]), float(b._data[0])
 
 
 def run(ctx):

@@ -37,8 +37,8 @@ class Reader(nn.Module):
             # Forget-gate bias 1 (gates are ordered i, f, g, o): the cell keeps its state by
             # default at the start of training (Gers et al. 2000; Jozefowicz et al. 2015).
             with no_grad():
-                self.rnn.bias_ih_l0.data[hidden:2 * hidden] = 1.0
-                self.rnn.bias_hh_l0.data[hidden:2 * hidden] = 0.0
+                self.rnn.bias_ih_l0._data[hidden:2 * hidden] = 1.0
+                self.rnn.bias_hh_l0._data[hidden:2 * hidden] = 0.0
 
     def forward(self, x):
         out, _ = self.rnn(x)
@@ -72,7 +72,7 @@ def train(kind, seq_len, steps, seed, hidden=32, batch=128):
             break
     with no_grad():
         test = F.mse_loss(model(x_test), y_test).item()
-    baseline = float(((y_test.data - 1.0) ** 2).mean())
+    baseline = float(((y_test._data - 1.0) ** 2).mean())
     return model, losses, test, baseline, (x_test, y_test)
 
 
@@ -80,7 +80,7 @@ def input_gradients(model, x, y):
     """Mean |dL/dx_t| over sequences for every time step t: how far back the loss reaches."""
     x = x.detach().requires_grad_()
     F.mse_loss(model(x), y).backward()
-    return xp.abs(x.grad.data).sum(axis=2).mean(axis=0)
+    return xp.abs(x.grad._data).sum(axis=2).mean(axis=0)
 
 
 def _recurrent_modules():

@@ -36,7 +36,7 @@ def train(x, y, method, lam, steps, lr=0.1):
         opt.zero_grad()
         loss.backward()
         opt.step()
-    return model.weight.data[0].copy()
+    return model.weight._data[0].copy()
 
 
 def run(ctx):

@@ -23,25 +23,25 @@ def blobs(rng, n_per_class=100):
 def run(ctx):
     rng = ctx.rng(6)
     z = tensor(rng.standard_normal((1000, 10)) * 3)
-    p = softmax(z, dim=1).data
+    p = softmax(z, dim=1)._data
     sum_error = float(xp.abs(p.sum(axis=1) - 1).max())
-    shift_error = float(xp.abs(softmax(z + 100.0, dim=1).data - p).max())
+    shift_error = float(xp.abs(softmax(z + 100.0, dim=1)._data - p).max())
     two = tensor(rng.standard_normal((1000, 2)))
-    binary_gap = float(xp.abs(softmax(two, dim=1).data[:, 0]
-                              - sigmoid(two[:, 0] - two[:, 1]).data).max())
+    binary_gap = float(xp.abs(softmax(two, dim=1)._data[:, 0]
+                              - sigmoid(two[:, 0] - two[:, 1])._data).max())
 
     big = xp.array([1000.0, 999.0, 998.0])
     with warnings.catch_warnings(), xp.errstate(all="ignore"):
         warnings.simplefilter("ignore")
         naive = xp.exp(big) / xp.exp(big).sum()
-    stable = softmax(tensor(big), dim=0).data
+    stable = softmax(tensor(big), dim=0)._data
 
     logits = tensor(rng.standard_normal((8, 5)), requires_grad=True)
     labels = tensor(rng.integers(0, 5, 8))
     F.cross_entropy(logits, labels).backward()
-    onehot = xp.eye(5)[labels.data]
-    p_minus_y = (softmax(logits.detach(), dim=1).data - onehot) / 8
-    grad_gap = float(xp.abs(logits.grad.data - p_minus_y).max())
+    onehot = xp.eye(5)[labels._data]
+    p_minus_y = (softmax(logits.detach(), dim=1)._data - onehot) / 8
+    grad_gap = float(xp.abs(logits.grad._data - p_minus_y).max())
 
     x, y = blobs(ctx.rng(61))
     model = nn.Linear(2, 3)
@@ -57,13 +57,13 @@ def run(ctx):
         opt.step()
         losses.append(loss.item())
     with no_grad():
-        accuracy = float((model(x).data.argmax(1) == y.data).mean())
+        accuracy = float((model(x)._data.argmax(1) == y._data).mean())
 
     fig, (ax, ax_grad) = plots.figure(2, width=10.0, height=3.5)
     gx, gy = xp.meshgrid(xp.linspace(-5, 5, 200), xp.linspace(-4.5, 5, 190))
     grid = tensor(xp.stack([gx.ravel(), gy.ravel()], 1).astype(xp.float32))
     with no_grad():
-        probs = softmax(model(grid), dim=1).data
+        probs = softmax(model(grid), dim=1)._data
     colors = xp.array([[0.18, 0.43, 0.71], [0.88, 0.54, 0.12], [0.18, 0.62, 0.36]])
     image = (probs @ colors).reshape(gx.shape + (3,))
     image = 1 - 0.45 * (1 - image)  # pale tints: the points stay readable on top
@@ -71,14 +71,14 @@ def run(ctx):
     ax.contour(gx, gy, probs.max(1).reshape(gx.shape), levels=[0.5], colors="#555",
                linewidths=0.8, linestyles="--")
     for k, color in enumerate((plots.BLUE, plots.ORANGE, plots.GREEN)):
-        pts = x.data[y.data == k]
+        pts = x._data[y._data == k]
         ax.scatter(pts[:, 0], pts[:, 1], s=9, color=color, edgecolor="white", lw=0.3,
                    label=f"class {k}")
     ax.set(title="Softmax regression: p(class | x)", xlabel="x₁", ylabel="x₂", xlim=(-5, 5),
            ylim=(-4.5, 5))
     ax.legend(loc="upper right", fontsize=7.5, framealpha=0.8, frameon=True)
     ax.grid(False)
-    ax_grad.scatter(p_minus_y.ravel(), logits.grad.data.ravel(), s=16, color=plots.BLUE,
+    ax_grad.scatter(p_minus_y.ravel(), logits.grad._data.ravel(), s=16, color=plots.BLUE,
                     zorder=3)
     lim = float(xp.abs(p_minus_y).max()) * 1.15
     ax_grad.plot([-lim, lim], [-lim, lim], color=plots.GREY, lw=1)

@@ -58,7 +58,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
     ``padding_idx``'s row gets no gradient; ``max_norm`` renormalises the looked-up rows of
     ``weight`` in place first, as torch does.
     """
-    idx = _as_tensor(input).data
+    idx = _as_tensor(input)._data
     if idx.dtype.kind not in "iu":
         raise TypeError(f"embedding: expected integer indices, got dtype {idx.dtype}")
     if weight.ndim != 2:
@@ -77,7 +77,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
     if sparse:
         raise ValueError("embedding: sparse gradients are not supported; use sparse=False")
     if max_norm is not None:
-        _renorm_rows(weight.data, idx, max_norm, norm_type)
+        _renorm_rows(weight._data, idx, max_norm, norm_type)
     return _Embedding.apply(idx, weight, padding_idx=padding_idx,
                             scale_grad_by_freq=scale_grad_by_freq)
 
@@ -101,7 +101,7 @@ def dropout(input, p=0.5, training=True, inplace=False):
 
 def one_hot(tensor, num_classes=-1):
     """int64 one-hot encoding: shape (*) -> (*, num_classes) (num_classes=-1: max + 1)."""
-    t = _as_tensor(tensor).data
+    t = _as_tensor(tensor)._data
     if t.dtype.kind not in "iu":
         raise TypeError(f"one_hot: expected an integer (index) tensor, got dtype {t.dtype}")
     if t.size and t.min() < 0:
@@ -155,7 +155,7 @@ def _weight(op, name, w, x, shape=None):
     """``w`` as an array of x's dtype, checked to be of ``shape`` or to broadcast to x."""
     if w is None:
         return None
-    w = _as_tensor(w).data.astype(x.dtype, copy=False)
+    w = _as_tensor(w)._data.astype(x.dtype, copy=False)
     if shape is not None:
         if w.shape != shape:
             raise ValueError(f"{op}: {name} must have shape {shape}, got {w.shape}")
@@ -174,7 +174,7 @@ def _class_target(op, x, target, ignore_index):
     """Check integer class targets: dtype, shape (N, d1, ...) for input (N, C, d1, ...), range.
 
     Returns the ignore_index the loss must honour, or None when no target can equal it."""
-    t = target.data
+    t = target._data
     n_classes = x.shape[1] if x.ndim > 1 else x.shape[0]
     if t.dtype.kind not in "iu":
         raise TypeError(f"{op}: expected class indices (an integer tensor) as target but got "
@@ -273,9 +273,9 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     x, target = _float_input(op, input), _as_tensor(target)
     _same_shape(op, x, target)
     for name, t in (("input", x), ("target", target)):
-        if t.data.size and (t.data.min() < 0 or t.data.max() > 1):
+        if t._data.size and (t._data.min() < 0 or t._data.max() > 1):
             raise ValueError(f"{op}: all elements of {name} should be between 0 and 1 (got "
-                             f"values in [{t.data.min()}, {t.data.max()}]); for logits use "
+                             f"values in [{t._data.min()}, {t._data.max()}]); for logits use "
                              "binary_cross_entropy_with_logits")
     w = _weight(op, "weight", weight, x)
     return _loss.BinaryCrossEntropy.apply(x, target, w, reduction=reduction)

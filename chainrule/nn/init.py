@@ -40,12 +40,12 @@ def calculate_gain(nonlinearity, param=None):
 
 def _fill(tensor, values):
     # Direct write into .data: initialisation is never part of a graph (torch uses no_grad).
-    tensor.data[...] = values
+    tensor._data[...] = values
     return tensor
 
 
 def _float_dtype(tensor):
-    return tensor.data.dtype if tensor.data.dtype in (xp.float32, xp.float64) else xp.float64
+    return tensor._data.dtype if tensor._data.dtype in (xp.float32, xp.float64) else xp.float64
 
 
 def uniform_(tensor, a=0.0, b=1.0, generator=None):
@@ -62,7 +62,7 @@ def normal_(tensor, mean=0.0, std=1.0, generator=None):
 
 
 def constant_(tensor, val):
-    tensor.data.fill(val)
+    tensor._data.fill(val)
     return tensor
 
 
@@ -134,10 +134,10 @@ def orthogonal_(tensor, gain=1, generator=None):
     if tensor.ndim < 2:
         raise ValueError("orthogonal_: only tensors with 2 or more dimensions are supported, "
                          f"got shape {tensor.shape}")
-    if tensor.data.size == 0:
+    if tensor._data.size == 0:
         return tensor
     rows = tensor.shape[0]
-    cols = tensor.data.size // rows
+    cols = tensor._data.size // rows
     flat = numpy_generator(generator).standard_normal((rows, cols))
     if rows < cols:
         flat = flat.T

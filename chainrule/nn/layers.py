@@ -98,7 +98,7 @@ class Embedding(Module):
             self.weight = Parameter(xp.empty((num_embeddings, embedding_dim), dtype))
             self.reset_parameters()
         else:
-            data = _weight.data if isinstance(_weight, Tensor) else xp.asarray(_weight)
+            data = _weight._data if isinstance(_weight, Tensor) else xp.asarray(_weight)
             if data.shape != (num_embeddings, embedding_dim):
                 raise ValueError(f"Embedding: _weight has shape {data.shape}, expected "
                                  f"{(num_embeddings, embedding_dim)}")
@@ -107,13 +107,13 @@ class Embedding(Module):
     def reset_parameters(self):
         init.normal_(self.weight)
         if self.padding_idx is not None:
-            self.weight.data[self.padding_idx] = 0
+            self.weight._data[self.padding_idx] = 0
 
     @classmethod
     def from_pretrained(cls, embeddings, freeze=True, padding_idx=None, max_norm=None,
                         norm_type=2.0, scale_grad_by_freq=False, sparse=False):
         """An Embedding holding ``embeddings`` (2-D), frozen unless ``freeze=False``."""
-        data = embeddings.data if isinstance(embeddings, Tensor) else xp.asarray(embeddings)
+        data = embeddings._data if isinstance(embeddings, Tensor) else xp.asarray(embeddings)
         if data.ndim != 2:
             raise ValueError(f"Embedding.from_pretrained: embeddings must be 2-D, got shape "
                              f"{data.shape}")

@@ -225,7 +225,7 @@ class Module:
             if set_to_none:
                 p.grad = None
             else:
-                p.grad.data.fill(0)
+                p.grad._data.fill(0)
 
     def apply(self, fn):
         """Call ``fn`` on every child (recursively), then on self; returns self."""
@@ -253,10 +253,10 @@ class Module:
                             f"{dtype}")
         for m in self.modules():
             for t in list(m._parameters.values()) + list(m._buffers.values()):
-                if t is not None and t.data.dtype.kind == "f":
-                    t.data = t.data.astype(dtype, copy=False)
+                if t is not None and t._data.dtype.kind == "f":
+                    t._data = t._data.astype(dtype, copy=False)
                     if t.grad is not None:
-                        t.grad.data = t.grad.data.astype(dtype, copy=False)
+                        t.grad._data = t.grad._data.astype(dtype, copy=False)
         return self
 
     def type(self, dst_type):
@@ -307,17 +307,17 @@ class Module:
                 continue
             value = state_dict[key]
             try:
-                array = value.data if isinstance(value, Tensor) else xp.asarray(value)
+                array = value._data if isinstance(value, Tensor) else xp.asarray(value)
                 if array.dtype.kind not in "biuf":
                     raise TypeError
             except Exception:
                 errors.append(f'While copying the parameter named "{key}", expected a Tensor '
                               f"or array but received {type(value).__name__}")
                 continue
-            if array.shape != target.data.shape:
+            if array.shape != target._data.shape:
                 errors.append(f"size mismatch for {key}: copying a param with shape "
                               f"{tuple(array.shape)} from checkpoint, the shape in current "
-                              f"model is {tuple(target.data.shape)}.")
+                              f"model is {tuple(target._data.shape)}.")
                 continue
             updates.append((target, array))
         if strict and unexpected:
@@ -330,7 +330,7 @@ class Module:
             raise ValueError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
                              + "\n\t".join(errors))
         for target, array in updates:     # all checks passed: nothing is half-loaded
-            target.data[...] = array
+            target._data[...] = array
         return _IncompatibleKeys(missing, unexpected)
 
     # ---- repr -----------------------------------------------------------------------------

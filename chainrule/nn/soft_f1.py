@@ -29,7 +29,7 @@ def soft_f1_loss(input, target, *, from_logits=True, average="macro", eps=1e-7):
         raise ValueError(f"soft_f1_loss: average must be 'macro' or 'binary', got {average!r}")
     if not isinstance(input, Tensor) or input.dtype.kind != "f":
         raise TypeError("soft_f1_loss: input must be a floating point Tensor of scores")
-    y = target.data if isinstance(target, Tensor) else target
+    y = target._data if isinstance(target, Tensor) else target
     n = input.shape[0]
     if input.ndim == 2 and input.shape[1] == 1:
         input = input.reshape(n)

@@ -51,7 +51,7 @@ def get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False, foreach=Non
         error_if_nonfinite: raise RuntimeError when the norm is nan or inf.
         foreach: accepted for PyTorch compatibility.
     """
-    arrays = [t.data for t in _as_list(tensors, "get_total_norm")]
+    arrays = [t._data for t in _as_list(tensors, "get_total_norm")]
     if not arrays:
         return Tensor._from_array(xp.zeros((), xp.float32))
     norm_type = float(norm_type)
@@ -66,11 +66,11 @@ def get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False, foreach=Non
 
 def clip_grads_with_norm_(parameters, max_norm, total_norm, foreach=None):
     """Scale every gradient by ``min(max_norm / (total_norm + 1e-6), 1)``, in place."""
-    grads = [p.grad.data for p in _as_list(parameters, "clip_grads_with_norm_")
+    grads = [p.grad._data for p in _as_list(parameters, "clip_grads_with_norm_")
              if p.grad is not None]
     if not grads:
         return
-    total = total_norm.data if isinstance(total_norm, Tensor) else xp.asarray(total_norm)
+    total = total_norm._data if isinstance(total_norm, Tensor) else xp.asarray(total_norm)
     if not xp.isfinite(total):
         warnings.warn(f"clip_grad_norm_: the total gradient norm is {float(total)}; scaling the "
                       "gradients by it leaves nan in them", RuntimeWarning, stacklevel=3)
@@ -111,7 +111,7 @@ def clip_grad_value_(parameters, clip_value, foreach=None):
     clip_value = float(clip_value)
     for p in _as_list(parameters, "clip_grad_value_"):
         if p.grad is not None:
-            xp.clip(p.grad.data, -clip_value, clip_value, out=p.grad.data)
+            xp.clip(p.grad._data, -clip_value, clip_value, out=p.grad._data)
 
 
 class _Penalty(Function):
@@ -188,12 +188,12 @@ def vector_to_parameters(vec, parameters):
         raise TypeError(f"vector_to_parameters: expected vec to be a Tensor, got "
                         f"{type(vec).__name__}")
     params = _as_list(parameters, "vector_to_parameters")
-    total = sum(p.data.size for p in params)
-    if vec.data.ndim != 1 or vec.data.size != total:
-        raise ValueError(f"vector_to_parameters: vec has shape {vec.data.shape} but the "
+    total = sum(p._data.size for p in params)
+    if vec._data.ndim != 1 or vec._data.size != total:
+        raise ValueError(f"vector_to_parameters: vec has shape {vec._data.shape} but the "
                          f"parameters hold {total} elements")
     start = 0
     for p in params:
-        n = p.data.size
-        p.data[...] = vec.data[start:start + n].reshape(p.data.shape)
+        n = p._data.size
+        p._data[...] = vec._data[start:start + n].reshape(p._data.shape)
         start += n

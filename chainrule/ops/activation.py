@@ -113,7 +113,7 @@ def _softmax_axis(x, dim, op):
 
 def _float_tensor(x):
     """Integer input to a float activation becomes the default float, as in torch."""
-    return x if x.data.dtype.kind in "fc" else x.float()
+    return x if x._data.dtype.kind in "fc" else x.float()
 
 
 def sigmoid(x):

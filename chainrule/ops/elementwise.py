@@ -322,7 +322,7 @@ class Clone(Function):
 
 
 def cast(x, dtype):
-    if x.data.dtype == dtype:
+    if x._data.dtype == dtype:
         return x
     return Cast.apply(x, dtype)
 
@@ -349,8 +349,8 @@ def abs(x):
 
 def clamp(x, min=None, max=None):
     from ..tensor import Tensor
-    min = min.data if isinstance(min, Tensor) else min  # bounds are constants, not inputs
-    max = max.data if isinstance(max, Tensor) else max
+    min = min._data if isinstance(min, Tensor) else min  # bounds are constants, not inputs
+    max = max._data if isinstance(max, Tensor) else max
     return Clamp.apply(x, min=min, max=max)
 
 
@@ -365,5 +365,5 @@ def minimum(a, b):
 def where(condition, input, other):
     from ..tensor import Tensor
     if isinstance(condition, Tensor):
-        condition = condition.data
+        condition = condition._data
     return Where.apply(condition, input, other)

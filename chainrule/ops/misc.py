@@ -44,7 +44,7 @@ def gather(x, dim, index):
         A tensor shaped like ``index``.
     """
     Tensor = _tensor()
-    idx = index.data if isinstance(index, Tensor) else xp.asarray(index)
+    idx = index._data if isinstance(index, Tensor) else xp.asarray(index)
     if idx.dtype.kind not in "iu":
         raise TypeError(f"gather: index must be an integer tensor, got {idx.dtype}")
     if idx.ndim != x.ndim:
@@ -192,20 +192,20 @@ def norm(x, p="fro", dim=None, keepdim=False, dtype=None):
 
 # ---- tests that give bool tensors (no gradient) ---------------------------------------------
 def isnan(x):
-    return _bool(xp.isnan(x.data))
+    return _bool(xp.isnan(x._data))
 
 
 def isinf(x):
-    return _bool(xp.isinf(x.data))
+    return _bool(xp.isinf(x._data))
 
 
 def isfinite(x):
-    return _bool(xp.isfinite(x.data))
+    return _bool(xp.isfinite(x._data))
 
 
 def _logical(x, dim, keepdim, op):
     axes = normalize_dim(dim, x.ndim, op, unique=True)
-    d = x.data
+    d = x._data
     return _bool(getattr(d, op)(axis=axes, keepdims=keepdim) if d.ndim else d.astype(bool))
 
 
@@ -221,7 +221,7 @@ def all(x, dim=None, keepdim=False):
 
 def sign(x):
     """-1, 0 or 1 by the sign of each element (0 for NaN, as torch gives); no gradient."""
-    d = x.data
+    d = x._data
     if d.dtype == xp.bool_:
         return _bool(d.copy())
     s = xp.sign(d)
@@ -233,8 +233,8 @@ def sign(x):
 def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
     """True when |a - b| <= atol + rtol * |b| everywhere (a and b must share a dtype)."""
     Tensor = _tensor()
-    a = a.data if isinstance(a, Tensor) else xp.asarray(a)
-    b = b.data if isinstance(b, Tensor) else xp.asarray(b)
+    a = a._data if isinstance(a, Tensor) else xp.asarray(a)
+    b = b._data if isinstance(b, Tensor) else xp.asarray(b)
     if a.dtype != b.dtype:
         raise TypeError(f"allclose: dtypes must match, got {a.dtype} and {b.dtype}")
     try:

@@ -118,7 +118,7 @@ class Plan:
 def check_lengths(lengths, T, B, op):
     """``lengths`` as an int64 array, or ValueError naming ``op`` when it is not one valid
     length in [0, T] per batch element."""
-    L = xp.asarray(lengths.data if isinstance(lengths, Tensor) else lengths)
+    L = xp.asarray(lengths._data if isinstance(lengths, Tensor) else lengths)
     if L.ndim != 1 or L.shape[0] != B or (L.size and L.dtype.kind not in "iu"):
         raise ValueError(f"{op}: lengths must be a 1-D sequence of {B} integers (one per batch "
                          f"element), got shape {L.shape} and dtype {L.dtype}")

@@ -97,7 +97,7 @@ def _extremum_dim(x, dim, keepdim, arg, op):
     (axis,) = axes
     if x.shape[axis] == 0:
         raise ValueError(f"{op}: cannot reduce over dim {dim} of size 0 (shape {x.shape})")
-    idx = xp.expand_dims(arg(x.data, axis=axis), axis)
+    idx = xp.expand_dims(arg(x._data, axis=axis), axis)
     values = TakeAlongDim.apply(x, idx, axis, keepdim=keepdim)
     indices = idx if keepdim else idx.squeeze(axis)
     return ValuesIndices(values, Tensor._from_array(indices.astype(xp.int64, copy=False)))
@@ -196,7 +196,7 @@ def logsumexp(x, dim, keepdim=False):
 
 def _arg_extremum(x, dim, keepdim, op):
     from ..tensor import Tensor
-    d = x.data
+    d = x._data
     if d.size == 0:
         raise ValueError(f"{op}: expected a non-empty tensor, got shape {d.shape}")
     if dim is None:

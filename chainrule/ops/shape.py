@@ -80,7 +80,7 @@ def _describe(index):
 def _convert_index(index):
     from ..tensor import Tensor
     if isinstance(index, Tensor):
-        return index.data
+        return index._data
     if isinstance(index, list):
         return xp.asarray(index)
     if type(index) is tuple:
@@ -152,7 +152,7 @@ class Repeat(Function):
 # ---- public functions ----------------------------------------------------------------------
 def reshape(x, *shape):
     shape = as_sizes(shape, "reshape")
-    if shape == x.data.shape:
+    if shape == x._data.shape:
         return x
     return Reshape.apply(x, shape)
 

@@ -63,7 +63,7 @@ class Adagrad(Optimizer):
             step = state["step"] = state["step"] + 1
             scratch = self._buffers(p, n_scratch)
             clr = lr / (1 + (step - 1) * lr_decay)
-            jobs.append(((p.data, self._grad(p), state["sum"].data, scratch[0], scratch[-1]),
+            jobs.append(((p._data, self._grad(p), state["sum"]._data, scratch[0], scratch[-1]),
                          (clr, group["eps"], weight_decay, maximize)))
         parallel.run(adagrad_kernel, jobs)
 

@@ -78,9 +78,9 @@ class Adam(Optimizer):
                 self._new_state(p, ("max_exp_avg_sq",))
             step = state["step"] = state["step"] + 1
             scratch = self._buffers(p, n_scratch)
-            vmax = state["max_exp_avg_sq"].data if amsgrad else None
-            jobs.append(((p.data, self._grad(p), state["exp_avg"].data,
-                          state["exp_avg_sq"].data, vmax, scratch[0], scratch[-1]),
+            vmax = state["max_exp_avg_sq"]._data if amsgrad else None
+            jobs.append(((p._data, self._grad(p), state["exp_avg"]._data,
+                          state["exp_avg_sq"]._data, vmax, scratch[0], scratch[-1]),
                          (lr, beta1, beta2, eps, weight_decay, decoupled, maximize, step)))
         parallel.run(adam_kernel, jobs)
 

@@ -84,9 +84,9 @@ class Optimizer:
             if p.grad_fn is not None:
                 raise ValueError(f"{name}: can't optimize a non-leaf Tensor (it was computed by "
                                  f"{type(p.grad_fn).__name__}); optimize the leaves it came from")
-            if p.data.dtype.kind != "f":
+            if p._data.dtype.kind != "f":
                 raise TypeError(f"{name}: can only optimize floating point tensors, got "
-                                f"{p.data.dtype}")
+                                f"{p._data.dtype}")
         group["params"] = params
         for key, default in self.defaults.items():
             group.setdefault(key, default)
@@ -138,21 +138,21 @@ class Optimizer:
                     else:
                         p.grad.grad_fn = None
                         p.grad.requires_grad = False
-                        p.grad.data.fill(0)
+                        p.grad._data.fill(0)
 
     # ---- helpers for subclasses -------------------------------------------------------------
     def _grad(self, p):
         """The gradient array of ``p``, checked against the parameter's shape."""
-        g = p.grad.data
-        if g.shape != p.data.shape:
-            raise ValueError(f"{type(self).__name__}: parameter of shape {p.data.shape} has a "
+        g = p.grad._data
+        if g.shape != p._data.shape:
+            raise ValueError(f"{type(self).__name__}: parameter of shape {p._data.shape} has a "
                              f"gradient of shape {g.shape}")
         return g
 
     def _buffers(self, p, n):
         """``n`` scratch arrays shaped like ``p`` (allocated once, reused every step)."""
         bufs = self._scratch.get(p)
-        data = p.data
+        data = p._data
         if bufs is None or bufs[0].shape != data.shape or bufs[0].dtype != data.dtype:
             bufs = self._scratch[p] = []
         while len(bufs) < n:
@@ -162,7 +162,7 @@ class Optimizer:
     def _new_state(self, p, names, fill=0.0):
         state = self.state.setdefault(p, {})
         for key in names:
-            state[key] = Tensor._from_array(xp.full_like(p.data, fill))
+            state[key] = Tensor._from_array(xp.full_like(p._data, fill))
         return state
 
     # ---- checkpoints ------------------------------------------------------------------------
@@ -251,7 +251,7 @@ def direction(w, g, out, weight_decay, maximize):
 
 def _copy_value(v):
     if isinstance(v, Tensor):
-        return Tensor._from_array(v.data.copy())
+        return Tensor._from_array(v._data.copy())
     if isinstance(v, xp.ndarray):
         return v.copy()
     return deepcopy(v)
@@ -262,12 +262,12 @@ def _load_value(v, p, key, index, name):
         return int(float(v))
     if isinstance(v, (Tensor, xp.ndarray)) or hasattr(v, "__array__"):
         # asarray, then copy: np.array(copy=True) trips a NumPy 2 warning on torch tensors
-        arr = xp.asarray(v.data if isinstance(v, Tensor) else v).copy()
-        if arr.shape != p.data.shape:
+        arr = xp.asarray(v._data if isinstance(v, Tensor) else v).copy()
+        if arr.shape != p._data.shape:
             raise ValueError(f"{name}.load_state_dict: state {key!r} of parameter {index} has "
-                             f"shape {arr.shape} but the parameter has shape {p.data.shape}")
+                             f"shape {arr.shape} but the parameter has shape {p._data.shape}")
         if arr.dtype.kind == "f":
-            arr = arr.astype(p.data.dtype, copy=False)
+            arr = arr.astype(p._data.dtype, copy=False)
         return Tensor._from_array(arr)
     return deepcopy(v)
 

@@ -68,9 +68,9 @@ class RMSprop(Optimizer):
                 self._new_state(p, ("grad_avg",))
             state["step"] += 1
             scratch = self._buffers(p, n_scratch)
-            grad_avg = state["grad_avg"].data if centered else None
-            buf = state["momentum_buffer"].data if momentum > 0 else None
-            jobs.append(((p.data, self._grad(p), state["square_avg"].data, grad_avg, buf,
+            grad_avg = state["grad_avg"]._data if centered else None
+            buf = state["momentum_buffer"]._data if momentum > 0 else None
+            jobs.append(((p._data, self._grad(p), state["square_avg"]._data, grad_avg, buf,
                           scratch[0], scratch[-1]), args))
         parallel.run(rmsprop_kernel, jobs)
 

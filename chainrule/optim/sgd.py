@@ -77,10 +77,10 @@ class SGD(Optimizer):
             if momentum != 0:
                 state = self.state.setdefault(p, {})
                 if state.get("momentum_buffer") is None:
-                    state["momentum_buffer"] = Tensor._from_array(xp.empty_like(p.data))
+                    state["momentum_buffer"] = Tensor._from_array(xp.empty_like(p._data))
                     first = True
-                buf = state["momentum_buffer"].data
-            jobs.append(((p.data, self._grad(p), buf, scratch[0], scratch[-1]), args + (first,)))
+                buf = state["momentum_buffer"]._data
+            jobs.append(((p._data, self._grad(p), buf, scratch[0], scratch[-1]), args + (first,)))
         parallel.run(sgd_kernel, jobs)
 
 

@@ -66,7 +66,7 @@ class _Monitor:
 
 
 def _copy_state(model):
-    return {k: (v.data if hasattr(v, "data") else v).copy() for k, v in
+    return {k: (v._data if hasattr(v, "data") else v).copy() for k, v in
             model.state_dict().items()}
 
 

@@ -14,7 +14,7 @@ def both(torch, a):
 def same(out, ref):
     assert out.shape == tuple(ref.shape), (out.shape, tuple(ref.shape))
     assert str(out.dtype) == str(ref.dtype).replace("torch.", ""), (out.dtype, ref.dtype)
-    np.testing.assert_allclose(out.data, ref.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(out._data, ref.numpy(), rtol=1e-6)
 
 
 # ---- integer-like sizes and dims ------------------------------------------------------------
@@ -68,7 +68,7 @@ def test_non_integer_sizes_and_dims_raise():
 def test_randint_signatures(torch, call, low, high, shape):
     out, ref = call(cr), call(torch)
     assert out.shape == tuple(ref.shape) == shape and out.dtype == cr.int64
-    assert out.data.min() >= low and out.data.max() < high
+    assert out._data.min() >= low and out._data.max() < high
 
 
 def test_randint_errors():

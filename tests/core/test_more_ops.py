@@ -22,18 +22,18 @@ def parity(torch, fn_cr, fn_torch, *arrays, rtol=1e-10, atol=1e-12):
     xs = [leaf(a) for a in arrays]
     ts = [torch.tensor(a, dtype=torch.float64, requires_grad=True) for a in arrays]
     out, ref = fn_cr(*xs), fn_torch(*ts)
-    np.testing.assert_allclose(out.data, ref.detach().numpy(), rtol=rtol, atol=atol)
+    np.testing.assert_allclose(out._data, ref.detach().numpy(), rtol=rtol, atol=atol)
     assert out.shape == tuple(ref.shape)
     w = np.random.default_rng(9).standard_normal(ref.shape)
     (out * cr.tensor(w)).sum().backward()
     (ref * torch.tensor(w)).sum().backward()
     for x, t in zip(xs, ts):
         if x.grad is None or t.grad is None:  # unused input: the other must be None or zero
-            other = x.grad.data if t.grad is None and x.grad is not None else \
+            other = x.grad._data if t.grad is None and x.grad is not None else \
                 t.grad.numpy() if t.grad is not None else np.zeros(1)
             assert np.all(other == 0)
             continue
-        np.testing.assert_allclose(x.grad.data, t.grad.numpy(), rtol=rtol, atol=atol)
+        np.testing.assert_allclose(x.grad._data, t.grad.numpy(), rtol=rtol, atol=atol)
 
 
 # ---- gather ---------------------------------------------------------------------------------
@@ -78,7 +78,7 @@ def test_cumsum_integer_dtype(torch):
     out = cr.tensor(a).cumsum(1)
     ref = torch.tensor(a).cumsum(1)
     assert out.dtype == cr.int64 and str(ref.dtype) == "torch.int64"
-    np.testing.assert_array_equal(out.data, ref.numpy())
+    np.testing.assert_array_equal(out._data, ref.numpy())
 
 
 @pytest.mark.parametrize("dim,keepdim", [(None, False), (0, False), (1, True), (-1, False)])
@@ -115,7 +115,7 @@ def test_norm_zero_vector_has_zero_gradient(torch):
     parity(torch, lambda x: x.norm(dim=1), lambda x: x.norm(dim=1), a)
     x = leaf(np.zeros(4))
     x.norm().backward()
-    assert np.all(x.grad.data == 0)
+    assert np.all(x.grad._data == 0)
 
 
 def test_norm_p0_and_ties(torch):
@@ -174,7 +174,7 @@ def test_arithmetic_methods(torch, call):
 def test_div_rounding_mode(torch, mode):
     a = arr(5, seed=4, low=-6, high=6)
     out = cr.tensor(a).div(2.0, rounding_mode=mode)
-    np.testing.assert_array_equal(out.data, torch.tensor(a).div(2.0, rounding_mode=mode))
+    np.testing.assert_array_equal(out._data, torch.tensor(a).div(2.0, rounding_mode=mode))
     ints = cr.tensor([7, -7]).div(2, rounding_mode=mode)
     ref = torch.tensor([7, -7]).div(2, rounding_mode=mode)
     assert ints.dtype == cr.int64 and ints.tolist() == ref.tolist()
@@ -201,7 +201,7 @@ def test_type_as_and_new_factories(torch):
                        ("new_tensor", ([1, 2, 3],))]:
         out, ref = getattr(x, name)(*args), getattr(t, name)(*args)
         assert out.dtype == cr.float64 and str(ref.dtype) == "torch.float64"
-        np.testing.assert_array_equal(out.data, ref.numpy())
+        np.testing.assert_array_equal(out._data, ref.numpy())
     y = cr.tensor([1, 2]).new_full((2,), 1.5)
     assert y.dtype == cr.int64 and y.tolist() == torch.tensor([1, 2]).new_full((2,), 1.5).tolist()
     z = x.new_tensor([5.0], requires_grad=True)
@@ -214,10 +214,10 @@ def test_nan_inf_tests_and_sign(torch):
     x, t = cr.tensor(a), torch.tensor(a)
     for name in ["isnan", "isinf", "isfinite", "sign"]:
         out, ref = getattr(x, name)(), getattr(t, name)()
-        np.testing.assert_array_equal(out.data, ref.numpy())
+        np.testing.assert_array_equal(out._data, ref.numpy())
         if name != "sign":
-            np.testing.assert_array_equal(getattr(cr, name)(x).data, ref.numpy())
-    np.testing.assert_array_equal(cr.tensor([3, -1, 0]).sign().data,
+            np.testing.assert_array_equal(getattr(cr, name)(x)._data, ref.numpy())
+    np.testing.assert_array_equal(cr.tensor([3, -1, 0]).sign()._data,
                                   torch.tensor([3, -1, 0]).sign().numpy())
     assert x.sign().requires_grad is False
 
@@ -231,7 +231,7 @@ def test_any_all(torch, name, dim, keepdim):
     out = getattr(x, name)() if dim is None else getattr(x, name)(dim, keepdim=keepdim)
     ref = getattr(t, name)() if dim is None else getattr(t, name)(dim, keepdim=keepdim)
     assert out.dtype == cr.bool
-    np.testing.assert_array_equal(out.data, ref.numpy())
+    np.testing.assert_array_equal(out._data, ref.numpy())
 
 
 def test_allclose(torch):
@@ -250,10 +250,10 @@ def test_allclose(torch):
 def test_like_factories_and_helpers():
     x = cr.ones(2, 3, dtype=cr.float64)
     r = cr.randn_like(x)
-    assert r.shape == (2, 3) and r.dtype == cr.float64 and r.data.std() > 0
+    assert r.shape == (2, 3) and r.dtype == cr.float64 and r._data.std() > 0
     u = cr.rand_like(x, requires_grad=True)
-    assert u.requires_grad and np.all((u.data >= 0) & (u.data < 1))
+    assert u.requires_grad and np.all((u._data >= 0) & (u._data < 1))
     with pytest.raises(TypeError, match="rand_like: needs a floating point dtype"):
         cr.rand_like(cr.tensor([1, 2]))
-    assert cr.is_tensor(x) and not cr.is_tensor(x.data)
+    assert cr.is_tensor(x) and not cr.is_tensor(x._data)
     assert cr.numel(x) == 6

@@ -44,7 +44,7 @@ def test_format_and_array_copy():
     snapshot = np.array(t)
     snapshot[0] = 5
     assert t.tolist() == [0.0, 0.0, 0.0]
-    assert np.asarray(t) is t.data
+    assert np.asarray(t) is t._data
     with pytest.raises(TypeError):
         list(cr.tensor(1.0))
     assert [r.tolist() for r in cr.tensor([[1, 2], [3, 4]])] == [[1, 2], [3, 4]]

@@ -107,7 +107,7 @@ def test_all_targets_ignored_gives_nan_and_zero_grad_like_torch(torch, fn):
     assert np.isnan(ours.item()) and np.isnan(theirs.item())
     ours.backward()
     theirs.backward()
-    np.testing.assert_array_equal(x.grad.data, xt.grad.numpy())
+    np.testing.assert_array_equal(x.grad._data, xt.grad.numpy())
 
 
 def test_modules_match_functions(parity, torch, data):
@@ -137,9 +137,9 @@ def _reference_cross_entropy(x, t, w, ls):
     """Cross entropy from primitive ops (log_softmax, indexing), the slow way."""
     n, c = x.shape
     logp = x.log_softmax(dim=1)
-    nll = -(logp[np.arange(n), t.data] * w[t.data])
+    nll = -(logp[np.arange(n), t._data] * w[t._data])
     smooth = -(logp * w).sum(dim=1) / c
-    return ((1 - ls) * nll + ls * smooth).sum() / w[t.data].sum()
+    return ((1 - ls) * nll + ls * smooth).sum() / w[t._data].sum()
 
 
 def test_fused_kernel_matches_reference_built_from_primitive_ops(rng):
@@ -153,7 +153,7 @@ def test_fused_kernel_matches_reference_built_from_primitive_ops(rng):
     fused.backward()
     slow.backward()
     np.testing.assert_allclose(fused.item(), slow.item(), rtol=1e-12)
-    np.testing.assert_allclose(x1.grad.data, x2.grad.data, rtol=1e-10, atol=1e-14)
+    np.testing.assert_allclose(x1.grad._data, x2.grad._data, rtol=1e-10, atol=1e-14)
 
 
 @pytest.mark.parametrize("scale", [1.0, 50.0, 1e4])
@@ -169,9 +169,9 @@ def test_float32_extreme_logits_finite_and_match_torch(torch, rng, scale):
     lt = torch.nn.functional.cross_entropy(xt, torch.tensor(t), label_smoothing=0.1)
     lt.backward()
     assert loss.dtype == np.float32 and ours_x.grad.dtype == np.float32
-    assert np.isfinite(loss.item()) and np.isfinite(ours_x.grad.data).all()
+    assert np.isfinite(loss.item()) and np.isfinite(ours_x.grad._data).all()
     np.testing.assert_allclose(loss.item(), lt.item(), rtol=1e-5)
-    np.testing.assert_allclose(ours_x.grad.data, xt.grad.numpy(), rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(ours_x.grad._data, xt.grad.numpy(), rtol=1e-4, atol=1e-6)
 
 
 def test_float32_stays_float32(rng):
@@ -191,9 +191,9 @@ def test_backward_twice_with_retain_graph(rng):
     x = chainrule.tensor(rng.standard_normal((5, 3)), requires_grad=True)
     loss = F.cross_entropy(x, chainrule.tensor(rng.integers(0, 3, 5)))
     loss.backward(retain_graph=True)
-    first = x.grad.data.copy()
+    first = x.grad._data.copy()
     loss.backward()
-    np.testing.assert_allclose(x.grad.data, 2 * first, rtol=1e-12)
+    np.testing.assert_allclose(x.grad._data, 2 * first, rtol=1e-12)
 
 
 @pytest.mark.parametrize("kind", ["index", "prob", "smooth_weighted", "kdim_none"])

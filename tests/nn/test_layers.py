@@ -25,7 +25,7 @@ def test_linear_parity(parity, torch, rng, bias, shape):
     _copy_weights(ours, theirs)
     parity(ours, theirs, [rng.standard_normal(shape)])
     for name, p in ours.named_parameters():
-        np.testing.assert_allclose(p.grad.data, dict(theirs.named_parameters())[name].grad,
+        np.testing.assert_allclose(p.grad._data, dict(theirs.named_parameters())[name].grad,
                                    rtol=1e-9, atol=1e-12)
 
 
@@ -39,14 +39,14 @@ def test_linear_default_init_like_torch():
     chainrule.manual_seed(3)
     lin = nn.Linear(400, 300)
     bound = 1 / math.sqrt(400)
-    w, b = lin.weight.data, lin.bias.data
+    w, b = lin.weight._data, lin.bias._data
     assert w.dtype == np.float32 and w.shape == (300, 400) and b.shape == (300,)
     assert np.abs(w).max() <= bound and np.abs(b).max() <= bound
     # U(-k, k): std k / sqrt(3), and it fills the interval
     assert abs(w.std() - bound / math.sqrt(3)) < 0.01 * bound
     assert np.abs(w).max() > 0.99 * bound
     chainrule.manual_seed(3)
-    np.testing.assert_array_equal(nn.Linear(400, 300).weight.data, w)   # default generator
+    np.testing.assert_array_equal(nn.Linear(400, 300).weight._data, w)   # default generator
     assert nn.Linear(2, 2, dtype=chainrule.float64).weight.dtype == np.float64
 
 
@@ -66,18 +66,18 @@ def test_embedding_parity_with_repeated_indices(parity, torch, rng, padding_idx,
     g = rng.standard_normal(out.shape)
     out.backward(chainrule.tensor(g))
     out_t.backward(torch.tensor(g))
-    np.testing.assert_allclose(ours.weight.grad.data, theirs.weight.grad.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(ours.weight.grad._data, theirs.weight.grad.numpy(), rtol=1e-12)
     if padding_idx is not None:
-        assert not ours.weight.grad.data[padding_idx % 7].any()
+        assert not ours.weight.grad._data[padding_idx % 7].any()
 
 
 def test_embedding_padding_row_starts_at_zero_and_from_pretrained():
     emb = nn.Embedding(5, 3, padding_idx=1)
-    assert not emb.weight.data[1].any() and emb.weight.data[0].any()
+    assert not emb.weight._data[1].any() and emb.weight._data[0].any()
     table = np.arange(6.0).reshape(3, 2)
     frozen = nn.Embedding.from_pretrained(chainrule.tensor(table))
     assert not frozen.weight.requires_grad and frozen.weight.dtype == np.float64
-    np.testing.assert_array_equal(frozen(chainrule.tensor([2, 0])).data, table[[2, 0]])
+    np.testing.assert_array_equal(frozen(chainrule.tensor([2, 0]))._data, table[[2, 0]])
     assert nn.Embedding.from_pretrained(table, freeze=False).weight.requires_grad
 
 
@@ -87,9 +87,9 @@ def test_embedding_max_norm_renormalises_looked_up_rows(torch, rng):
     theirs = torch.nn.Embedding.from_pretrained(torch.tensor(table), max_norm=1.5,
                                                 norm_type=1.0)
     idx = np.array([0, 2, 2, 5])
-    np.testing.assert_allclose(ours(chainrule.tensor(idx)).data,
+    np.testing.assert_allclose(ours(chainrule.tensor(idx))._data,
                                theirs(torch.tensor(idx)).numpy(), rtol=1e-12)
-    np.testing.assert_allclose(ours.weight.data, theirs.weight.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(ours.weight._data, theirs.weight.numpy(), rtol=1e-12)
 
 
 def test_embedding_gradcheck(rng):
@@ -100,7 +100,7 @@ def test_embedding_gradcheck(rng):
     # their parity with torch is tested above.
     out = F.embedding(idx, weight, padding_idx=4)
     out.sum().backward()
-    assert not weight.grad.data[4].any()
+    assert not weight.grad._data[4].any()
 
 
 def test_embedding_errors():
@@ -120,20 +120,20 @@ def test_dropout_train_and_eval():
     drop = nn.Dropout(p=0.3)
     x = chainrule.ones(200, 500, requires_grad=True)
     y = drop(x)
-    kept = y.data != 0
+    kept = y._data != 0
     assert abs(1 - kept.mean() - 0.3) < 0.01
-    np.testing.assert_allclose(y.data[kept], 1 / 0.7, rtol=1e-6)
+    np.testing.assert_allclose(y._data[kept], 1 / 0.7, rtol=1e-6)
     y.backward(chainrule.ones_like(y))
-    np.testing.assert_array_equal(x.grad.data, y.data)          # grad = mask / (1 - p)
+    np.testing.assert_array_equal(x.grad._data, y._data)          # grad = mask / (1 - p)
     assert y.dtype == np.float32
     drop.eval()
     assert drop(x) is x
     assert F.dropout(x, 0.0) is x and F.dropout(x, 0.5, training=False) is x
-    assert not F.dropout(x, 1.0).data.any()
+    assert not F.dropout(x, 1.0)._data.any()
     chainrule.manual_seed(5)
-    a = F.dropout(x, 0.5).data
+    a = F.dropout(x, 0.5)._data
     chainrule.manual_seed(5)
-    np.testing.assert_array_equal(F.dropout(x, 0.5).data, a)    # mask from the default generator
+    np.testing.assert_array_equal(F.dropout(x, 0.5)._data, a)    # mask from the default generator
     with pytest.raises(ValueError, match="between 0 and 1, but got 1.5"):
         nn.Dropout(1.5)
 
@@ -159,7 +159,7 @@ def test_flatten_identity(parity, torch, rng):
 def test_one_hot(torch):
     t = np.array([[0, 3], [2, 1]])
     np.testing.assert_array_equal(
-        F.one_hot(chainrule.tensor(t)).data,
+        F.one_hot(chainrule.tensor(t))._data,
         torch.nn.functional.one_hot(torch.tensor(t)).numpy())
     out = F.one_hot(chainrule.tensor(t), num_classes=6)
     assert out.shape == (2, 2, 6) and out.dtype == np.int64

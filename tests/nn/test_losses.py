@@ -62,7 +62,7 @@ def test_binary_cross_entropy_clamps_log_at_minus_100(parity, torch):
                     lambda p, y: torch.nn.functional.binary_cross_entropy(p, y,
                                                                           reduction="none"),
                     [p, y], grad_of=(0,))
-    assert out.data[0] == 100.0 and out.data[1] == 100.0
+    assert out._data[0] == 100.0 and out._data[1] == 100.0
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
@@ -110,9 +110,9 @@ def test_bce_with_logits_extreme_logits_stay_finite(torch, dtype):
     lt = torch.nn.functional.binary_cross_entropy_with_logits(
         xt, torch.tensor(y), pos_weight=torch.tensor(pw), reduction="none")
     lt.sum().backward()
-    assert loss.dtype == dtype and np.isfinite(loss.data).all()
-    np.testing.assert_allclose(loss.data, lt.detach().numpy(), rtol=1e-6, atol=1e-30)
-    np.testing.assert_allclose(ours_x.grad.data, xt.grad.numpy(), rtol=1e-6, atol=1e-30)
+    assert loss.dtype == dtype and np.isfinite(loss._data).all()
+    np.testing.assert_allclose(loss._data, lt.detach().numpy(), rtol=1e-6, atol=1e-30)
+    np.testing.assert_allclose(ours_x.grad._data, xt.grad.numpy(), rtol=1e-6, atol=1e-30)
 
 
 def test_modules(parity, torch, rng):

@@ -82,7 +82,7 @@ def test_assignment_rules():
     with pytest.raises(TypeError, match="as buffer 'running'"):
         block.running = np.zeros(4)
     block.running = chainrule.ones(4)
-    assert block.state_dict()["running"].data.sum() == 4
+    assert block.state_dict()["running"]._data.sum() == 4
     del block.fc
     assert not hasattr(block, "fc") and "fc.weight" not in block.state_dict()
     with pytest.raises(AttributeError, match="'Block' object has no attribute 'missing'"):
@@ -111,7 +111,7 @@ def test_train_eval_apply_requires_grad_zero_grad():
     out.backward()
     assert all(p.grad is not None for p in net.head.parameters())
     net.zero_grad(set_to_none=False)
-    assert all(p.grad is not None and not p.grad.data.any() for p in net.head.parameters())
+    assert all(p.grad is not None and not p.grad._data.any() for p in net.head.parameters())
     net.zero_grad()
     assert all(p.grad is None for p in net.parameters())
     net.requires_grad_(False)
@@ -140,8 +140,8 @@ def test_to_double_float_keep_parameter_identity():
 def test_deepcopy_is_independent():
     net = Net()
     twin = copy.deepcopy(net)
-    twin.head.weight.data += 1
-    assert not np.allclose(twin.head.weight.data, net.head.weight.data)
+    twin.head.weight._data += 1
+    assert not np.allclose(twin.head.weight._data, net.head.weight._data)
     assert twin.shared is twin.head
 
 
@@ -170,7 +170,7 @@ def test_sequential_container(torch):
     assert len(seq) == 2 and seq[0] is a and seq[-1] is b and list(seq) == [a, b]
     seq.append(c)
     x = chainrule.ones(5, 2)
-    np.testing.assert_allclose(seq(x).data, c(b(a(x))).data)
+    np.testing.assert_allclose(seq(x)._data, c(b(a(x)))._data)
     assert isinstance(seq[1:], nn.Sequential) and list(seq[1:]) == [b, c]
     del seq[0]
     assert list(seq) == [b, c] and list(seq._modules) == ["0", "1"]
@@ -217,6 +217,6 @@ def test_assigning_a_tensor_to_parameter_data_stores_its_array():
     import chainrule as cr
     lin = cr.nn.Linear(2, 2)
     lin.weight.data = cr.zeros(2, 2)
-    assert isinstance(lin.weight.data, np.ndarray)
+    assert isinstance(lin.weight._data, np.ndarray)
     assert lin(cr.ones(1, 2)).shape == (1, 2)
     assert "Parameter containing" in repr(lin.weight)

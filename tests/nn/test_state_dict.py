@@ -41,7 +41,7 @@ def test_torch_weights_load_into_ours_and_give_the_same_outputs(torch, rng):
     assert repr(result) == "<All keys matched successfully>"
     idx = rng.integers(0, 12, (4, 6))
     expected = theirs(torch.tensor(idx)).detach().numpy()
-    np.testing.assert_allclose(ours(chainrule.tensor(idx)).data, expected, rtol=1e-12)
+    np.testing.assert_allclose(ours(chainrule.tensor(idx))._data, expected, rtol=1e-12)
 
 
 def test_our_weights_load_into_torch(torch, rng):
@@ -50,7 +50,7 @@ def test_our_weights_load_into_torch(torch, rng):
     theirs.load_state_dict({k: torch.from_numpy(v.numpy()) for k, v in
                             ours.state_dict().items()})
     idx = rng.integers(0, 12, (3, 2))
-    np.testing.assert_allclose(ours(chainrule.tensor(idx)).data,
+    np.testing.assert_allclose(ours(chainrule.tensor(idx))._data,
                                theirs(torch.tensor(idx)).detach().numpy(), rtol=1e-12)
 
 
@@ -60,9 +60,9 @@ def test_load_copies_in_place_and_casts_to_the_module_dtype(rng):
     sd = {k: v.numpy().astype(np.float64) + 1 for k, v in model.state_dict().items()}
     model.load_state_dict(sd)
     assert model.mlp[0].weight is weight and weight.dtype == np.float32
-    np.testing.assert_allclose(weight.data, sd["mlp.0.weight"], rtol=1e-6)
+    np.testing.assert_allclose(weight._data, sd["mlp.0.weight"], rtol=1e-6)
     sd["mlp.0.weight"][:] = 0                               # no aliasing of the source
-    assert weight.data.any()
+    assert weight._data.any()
 
 
 def test_state_dict_values_are_detached_views():
@@ -70,7 +70,7 @@ def test_state_dict_values_are_detached_views():
     sd = model.state_dict()
     value = sd["mlp.2.bias"]
     assert not value.requires_grad and value.grad_fn is None
-    assert value.data is model.mlp[2].bias.data
+    assert value._data is model.mlp[2].bias._data
     assert type(sd).__name__ == "OrderedDict"
     kept = model.state_dict(keep_vars=True)["mlp.2.bias"]
     assert kept is model.mlp[2].bias
@@ -82,7 +82,7 @@ def test_buffers_persistent_and_not():
     m.register_buffer("scratch", chainrule.zeros(2), persistent=False)
     assert list(m.state_dict()) == ["kept"]
     m.load_state_dict({"kept": np.ones(2)})
-    assert m.kept.data.sum() == 2
+    assert m.kept._data.sum() == 2
 
 
 def test_errors_list_missing_unexpected_and_mis_shaped_keys_together():
@@ -99,11 +99,11 @@ def test_errors_list_missing_unexpected_and_mis_shaped_keys_together():
     assert 'Unexpected key(s) in state_dict: "mlp.9.weight"' in msg
     assert ("size mismatch for mlp.2.weight: copying a param with shape (3, 7) from "
             "checkpoint, the shape in current model is (3, 8).") in msg
-    before = model.mlp[0].weight.data.copy()
+    before = model.mlp[0].weight._data.copy()
     sd["mlp.0.weight"] = before + 5
     with pytest.raises(ValueError):
         model.load_state_dict(sd)
-    np.testing.assert_array_equal(model.mlp[0].weight.data, before)   # nothing half-loaded
+    np.testing.assert_array_equal(model.mlp[0].weight._data, before)   # nothing half-loaded
 
 
 def test_non_strict_load_reports_keys_but_still_rejects_bad_shapes():

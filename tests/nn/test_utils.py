@@ -35,7 +35,7 @@ def test_clip_grad_norm_matches_torch(norm_type, max_norm, torch, rng):
     assert isinstance(total_c, chainrule.Tensor) and total_c.shape == ()
     np.testing.assert_allclose(total_c.item(), total_t.item(), rtol=1e-12)
     for p, q in zip(ours, theirs):
-        np.testing.assert_allclose(p.grad.data, q.grad.numpy(), rtol=1e-12, atol=1e-15)
+        np.testing.assert_allclose(p.grad._data, q.grad.numpy(), rtol=1e-12, atol=1e-15)
 
 
 def test_clip_grad_norm_float32_single_tensor_and_skips_missing_grads(torch, rng):
@@ -46,12 +46,12 @@ def test_clip_grad_norm_float32_single_tensor_and_skips_missing_grads(torch, rng
     total_t = torch.nn.utils.clip_grad_norm_(theirs, 1.0)
     assert total_c.dtype == np.float32 and ours[0].grad.dtype == np.float32
     np.testing.assert_allclose(total_c.item(), total_t.item(), rtol=1e-5)
-    np.testing.assert_allclose(ours[0].grad.data, theirs[0].grad.numpy(), rtol=1e-5)
+    np.testing.assert_allclose(ours[0].grad._data, theirs[0].grad.numpy(), rtol=1e-5)
     single_c = clip_grad_norm_(ours[2], 0.1)
     single_t = torch.nn.utils.clip_grad_norm_(theirs[2], 0.1)
     np.testing.assert_allclose(single_c.item(), single_t.item(), rtol=1e-5)
-    np.testing.assert_allclose(ours[2].grad.data, theirs[2].grad.numpy(), rtol=1e-5)
-    np.testing.assert_allclose(np.linalg.norm(ours[2].grad.data), 0.1, rtol=1e-4)
+    np.testing.assert_allclose(ours[2].grad._data, theirs[2].grad.numpy(), rtol=1e-5)
+    np.testing.assert_allclose(np.linalg.norm(ours[2].grad._data), 0.1, rtol=1e-4)
     assert clip_grad_norm_([chainrule.tensor(np.ones(2), requires_grad=True)], 1.0).item() == 0
 
 
@@ -77,7 +77,7 @@ def test_clip_grad_value_matches_torch(clip_value, torch, rng):
     clip_grad_value_(ours, clip_value)
     torch.nn.utils.clip_grad_value_(theirs, clip_value)
     for p, q in zip(ours, theirs):
-        np.testing.assert_array_equal(p.grad.data, q.grad.numpy())
+        np.testing.assert_array_equal(p.grad._data, q.grad.numpy())
 
 
 def _tensors(rng):
@@ -96,7 +96,7 @@ def test_penalties_value_and_gradcheck(penalty, reference, rng):
     ts = _tensors(rng)
     value = penalty(ts)
     assert value.shape == () and value.requires_grad
-    np.testing.assert_allclose(value.item(), sum(reference(t.data) for t in ts), rtol=1e-12)
+    np.testing.assert_allclose(value.item(), sum(reference(t._data) for t in ts), rtol=1e-12)
     assert gradcheck(lambda *xs: penalty(list(xs)), tuple(ts))
     assert gradcheck(lambda x: penalty(x) * 3.0, (ts[0],))
 
@@ -105,10 +105,10 @@ def test_penalties_match_torch_gradients(torch, rng):
     ts = _tensors(rng)
     loss = l1_penalty(ts) * 0.3 + l2_penalty(ts) * 0.7
     loss.backward()
-    qs = [torch.tensor(t.data, requires_grad=True) for t in ts]
+    qs = [torch.tensor(t._data, requires_grad=True) for t in ts]
     (sum(q.abs().sum() for q in qs) * 0.3 + sum((q ** 2).sum() for q in qs) * 0.7).backward()
     for t, q in zip(ts, qs):
-        np.testing.assert_allclose(t.grad.data, q.grad.numpy(), rtol=1e-12)
+        np.testing.assert_allclose(t.grad._data, q.grad.numpy(), rtol=1e-12)
 
 
 def test_penalty_errors():
@@ -121,12 +121,12 @@ def test_penalty_errors():
 def test_parameters_vector_round_trip(rng):
     ts = _tensors(rng)
     vec = parameters_to_vector(ts)
-    assert vec.shape == (sum(t.data.size for t in ts),)
-    np.testing.assert_array_equal(vec.data, np.concatenate([t.data.ravel() for t in ts]))
-    before = [t.data for t in ts]
+    assert vec.shape == (sum(t._data.size for t in ts),)
+    np.testing.assert_array_equal(vec._data, np.concatenate([t._data.ravel() for t in ts]))
+    before = [t._data for t in ts]
     vector_to_parameters(vec * 2.0, ts)
     for t, arr in zip(ts, before):
-        assert t.data is arr  # copied in place: optimizers keep seeing the same arrays
-    np.testing.assert_array_equal(parameters_to_vector(ts).data, 2 * vec.data)
+        assert t._data is arr  # copied in place: optimizers keep seeing the same arrays
+    np.testing.assert_array_equal(parameters_to_vector(ts)._data, 2 * vec._data)
     with pytest.raises(ValueError, match="vector_to_parameters: vec has shape"):
         vector_to_parameters(vec[:3], ts)

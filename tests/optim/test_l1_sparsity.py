@@ -35,7 +35,7 @@ def _fit(rng, penalty=None, lam=0.0, **opt_kw):
             loss = loss + lam * penalty([w])
         loss.backward()
         opt.step()
-    return w.data
+    return w._data
 
 
 def test_proximal_l1_zeroes_irrelevant_weights_exactly(rng):
@@ -65,4 +65,4 @@ def test_proximal_step_is_soft_thresholding(rng):
     w = chainrule.tensor(w0.copy(), requires_grad=True)
     w.grad = chainrule.tensor(np.zeros(6))
     optim.SGD([w], lr=0.5, l1=0.2).step()
-    np.testing.assert_array_equal(w.data, np.sign(w0) * np.maximum(np.abs(w0) - 0.1, 0))
+    np.testing.assert_array_equal(w._data, np.sign(w0) * np.maximum(np.abs(w0) - 0.1, 0))

@@ -86,7 +86,7 @@ def test_gradient_shape_mismatch_is_reported(rng):
                                            r"shape \(2, 3\)"):
         p.grad = chainrule.tensor(np.zeros(3))
     p.grad = chainrule.tensor(np.zeros((2, 3)))
-    p.grad.data = np.zeros(3)  # swapped behind the setter's back: the optimizer still refuses
+    p.grad._data = np.zeros(3)  # swapped behind the setter's back: the optimizer still refuses
     with pytest.raises(ValueError, match=r"shape \(2, 3\) has a gradient of shape \(3,\)"):
         optim.SGD([p], lr=0.1).step()
 
@@ -99,7 +99,7 @@ def test_zero_grad_to_none_and_to_zeros(rng):
     grads = [p.grad for p in params]
     opt.zero_grad(set_to_none=False)
     for p, g in zip(params, grads):
-        assert p.grad is g and not p.grad.data.any()
+        assert p.grad is g and not p.grad._data.any()
     opt.zero_grad()
     assert all(p.grad is None for p in params)
 
@@ -116,7 +116,7 @@ def test_step_with_closure_returns_its_loss(rng):
 
     loss = opt.step(closure)
     assert float(loss.item()) == 5.0
-    np.testing.assert_allclose(w.data, [0.5, -1.0])
+    np.testing.assert_allclose(w._data, [0.5, -1.0])
 
 
 def test_named_params_are_recorded(rng):
@@ -134,13 +134,13 @@ def test_repr_lists_groups(rng):
 def test_state_dict_layout_matches_torch(torch, rng):
     for name, kw in ALL:
         ours = _params(rng)
-        theirs = [torch.tensor(p.data.copy(), requires_grad=True) for p in ours]
+        theirs = [torch.tensor(p._data.copy(), requires_grad=True) for p in ours]
         opt_c = getattr(optim, name)(ours, **kw)
         kw_t = {k: v for k, v in kw.items() if k != "l1"}
         opt_t = getattr(torch.optim, name)(theirs, foreach=False, **kw_t)
         for p, q in zip(ours, theirs):
             p.grad = chainrule.tensor(rng.standard_normal(p.shape))
-            q.grad = torch.tensor(p.grad.data.copy())
+            q.grad = torch.tensor(p.grad._data.copy())
         opt_c.step()
         opt_t.step()
         sd_c, sd_t = opt_c.state_dict(), opt_t.state_dict()
@@ -168,19 +168,19 @@ def _train(opt, params, grads):
 @pytest.mark.parametrize("as_arrays", [False, True], ids=["tensors", "arrays"])
 def test_resume_from_state_dict_is_bit_identical(name, kw, as_arrays, rng):
     params = _params(rng)
-    start = [p.data.copy() for p in params]
+    start = [p._data.copy() for p in params]
     grads = [[rng.standard_normal(p.shape) for p in params] for _ in range(20)]
     # one uninterrupted run
     opt = getattr(optim, name)(params, **kw)
     _train(opt, params, grads)
-    expected = [p.data.copy() for p in params]
+    expected = [p._data.copy() for p in params]
     # the same run stopped after 8 steps, checkpointed, and continued by a fresh optimizer
     params = [Parameter(a.copy()) for a in start]
     first = getattr(optim, name)(params, **kw)
     _train(first, params, grads[:8])
     checkpoint = copy.deepcopy(first.state_dict())
     if as_arrays:  # as after a round trip through a file of plain arrays
-        checkpoint["state"] = {k: {n: (v.data if hasattr(v, "data") else v) for n, v in s.items()}
+        checkpoint["state"] = {k: {n: (v._data if hasattr(v, "data") else v) for n, v in s.items()}
                                for k, s in checkpoint["state"].items()}
     _train(first, params, grads[8:9])  # must not leak into the checkpoint
     resumed_params = [Parameter(a.copy()) for a in start]
@@ -189,7 +189,7 @@ def test_resume_from_state_dict_is_bit_identical(name, kw, as_arrays, rng):
     resumed.load_state_dict(checkpoint)
     _train(resumed, resumed_params, grads[8:])
     for got, want in zip(resumed_params, expected):
-        np.testing.assert_array_equal(got.data, want)
+        np.testing.assert_array_equal(got._data, want)
 
 
 def test_load_state_dict_restores_hyper_parameters_and_copies_buffers(rng):
@@ -197,12 +197,12 @@ def test_load_state_dict_restores_hyper_parameters_and_copies_buffers(rng):
     opt = optim.Adam(params, lr=0.1)
     _set_grads(params, rng)
     opt.step()
-    other = optim.Adam([Parameter(p.data.copy()) for p in params], lr=0.5, betas=(0.5, 0.6))
+    other = optim.Adam([Parameter(p._data.copy()) for p in params], lr=0.5, betas=(0.5, 0.6))
     sd = opt.state_dict()
     other.load_state_dict(sd)
     assert other.param_groups[0]["lr"] == 0.1 and other.param_groups[0]["betas"] == (0.9, 0.999)
     mine = other.state[other.param_groups[0]["params"][0]]["exp_avg"]
-    assert mine.data is not sd["state"][0]["exp_avg"].data
+    assert mine._data is not sd["state"][0]["exp_avg"]._data
     assert other.state[other.param_groups[0]["params"][0]]["step"] == 1
 
 
@@ -248,7 +248,7 @@ def test_torch_state_dict_loads_and_training_continues_identically(name, kw, tor
             q.grad = torch.tensor(g.copy())
         opt_t.step()
     for p, q in zip(ps, qs):
-        np.testing.assert_allclose(p.data, q.detach().numpy(), rtol=1e-10)
+        np.testing.assert_allclose(p._data, q.detach().numpy(), rtol=1e-10)
 
 
 def test_centered_rmsprop_stays_finite_on_a_constant_gradient():

@@ -88,7 +88,7 @@ def _step_both(problem, ours, theirs, opt_c, opt_t, torch):
 
 def _assert_close(ours, theirs, what):
     for i, (a, b) in enumerate(zip(ours, theirs)):
-        np.testing.assert_allclose(a.data, b.detach().numpy(), rtol=1e-8, atol=1e-12,
+        np.testing.assert_allclose(a._data, b.detach().numpy(), rtol=1e-8, atol=1e-12,
                                    err_msg=f"{what}: parameter {i}")
 
 
@@ -102,7 +102,7 @@ def test_trajectory_matches_torch(config, torch, rng):
     for step in range(STEPS):
         _step_both(problem, ours, theirs, opt_c, opt_t, torch)
         _assert_close(ours, theirs, f"{name} step {step + 1}")
-    moved = np.abs(ours[0].data - problem.w0).max()
+    moved = np.abs(ours[0]._data - problem.w0).max()
     assert moved > 1e-3, "the optimizer barely moved the weights; the test would prove nothing"
 
 
@@ -129,14 +129,14 @@ def test_params_without_grad_are_skipped_like_torch(name, kw, torch, rng):
     problem = Problem(rng)
     ours, theirs = problem.params(chainrule), problem.params(torch)
     frozen_c = chainrule.tensor(rng.standard_normal(4), requires_grad=True)
-    frozen_t = torch.tensor(frozen_c.data.copy(), requires_grad=True)
-    start = frozen_c.data.copy()
+    frozen_t = torch.tensor(frozen_c._data.copy(), requires_grad=True)
+    start = frozen_c._data.copy()
     opt_c = getattr(optim, name)(ours + [frozen_c], lr=0.05, **kw)
     opt_t = getattr(torch.optim, name)(theirs + [frozen_t], lr=0.05, foreach=False, **kw)
     for step in range(STEPS):
         _step_both(problem, ours, theirs, opt_c, opt_t, torch)
         _assert_close(ours, theirs, f"{name} step {step + 1}")
-    np.testing.assert_array_equal(frozen_c.data, start)
+    np.testing.assert_array_equal(frozen_c._data, start)
     assert len(opt_c.state.get(frozen_c, {})) == len(opt_t.state.get(frozen_t, {}))
 
 
@@ -170,9 +170,9 @@ def test_float32_params_stay_float32_and_track_torch(shape, torch, rng):
         theirs[0].grad = torch.tensor(g)
         opt_c.step()
         opt_t.step()
-    assert ours[0].data.dtype == np.float32
+    assert ours[0]._data.dtype == np.float32
     assert opt_c.state[ours[0]]["exp_avg"].dtype == np.float32
-    np.testing.assert_allclose(ours[0].data, theirs[0].detach().numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(ours[0]._data, theirs[0].detach().numpy(), rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.parametrize("name,kw", [
@@ -199,7 +199,7 @@ def test_large_params_split_over_threads_match_serial_and_torch(name, kw, torch,
             for p, g in zip(ps, step_grads):
                 p.grad = chainrule.tensor(g.copy())
             opt.step()
-        results[threads] = [p.data for p in ps]
+        results[threads] = [p._data for p in ps]
     for a, b in zip(results["1"], results["3"]):
         np.testing.assert_array_equal(a, b)
     if "l1" in kw:
@@ -221,7 +221,7 @@ def test_large_params_split_over_threads_match_serial_and_torch(name, kw, torch,
                                      ("Adagrad", dict(lr=0.1, lr_decay=0.05))])
 def test_intermittent_grads_and_replaced_data_match_torch(name, kw, torch, rng):
     """Steps where one parameter has no gradient (its state must not move), then steps where
-    all do; and a parameter whose .data is replaced mid-training (as a cast would do)."""
+    all do; and a parameter whose ._data is replaced mid-training (as a cast would do)."""
     problem = Problem(rng)
     ours, theirs = problem.params(chainrule), problem.params(torch)
     opt_c = getattr(optim, name)(ours, **kw)
@@ -236,10 +236,10 @@ def test_intermittent_grads_and_replaced_data_match_torch(name, kw, torch, rng):
             ours[2].grad = None
             theirs[2].grad = None
         if step == 12:
-            ours[0].data = ours[0].data.copy()
+            ours[0]._data = ours[0]._data.copy()
         opt_c.step()
         opt_t.step()
         _assert_close(ours, theirs, f"{name} step {step + 1}")
     for p in ours:
-        p.data[...] += 0.0  # still plain writable arrays of the right shape
-        assert p.data.shape == p.shape
+        p._data[...] += 0.0  # still plain writable arrays of the right shape
+        assert p._data.shape == p.shape

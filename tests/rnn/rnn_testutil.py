@@ -47,8 +47,8 @@ def run(fn, kind, arrays, seed=1, **options):
         term = (o * cr.tensor(rng.normal(size=o.shape).astype(o.dtype))).sum()
         loss = term if loss is None else loss + term
     loss.backward()
-    grads = [None if t is None else t.grad.data for t in tensors]
-    return [o.data for o in outs], grads
+    grads = [None if t is None else t.grad._data for t in tensors]
+    return [o._data for o in outs], grads
 
 
 def assert_close(ours, theirs, rtol=1e-7, atol=1e-10, what=""):

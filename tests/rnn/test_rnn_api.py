@@ -27,7 +27,7 @@ def test_names_shapes_and_state_dict_match_torch(name, torch):
     with torch.no_grad():
         outs_t = flat_outputs(theirs(torch.from_numpy(x)))
     for o, t in zip(outs_o, outs_t):
-        np.testing.assert_allclose(o.data, t.numpy(), rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(o._data, t.numpy(), rtol=1e-5, atol=1e-6)
     fresh = CLASSES[name](5, 7, **kwargs)
     theirs.load_state_dict({k: torch.from_numpy(v.numpy().copy())
                             for k, v in fresh.state_dict().items()})
@@ -40,14 +40,14 @@ def test_init_is_uniform_within_torch_bound(name):
     cr.manual_seed(0)
     m = CLASSES[name](3, 16, num_layers=2)
     bound = 1 / np.sqrt(16)
-    values = np.concatenate([p.data.ravel() for p in m.parameters()])
+    values = np.concatenate([p._data.ravel() for p in m.parameters()])
     assert np.abs(values).max() <= bound
     assert np.abs(values).max() > 0.9 * bound and abs(values.mean()) < 0.1 * bound
     assert len(np.unique(values)) == values.size
     cr.manual_seed(0)
     again = CLASSES[name](3, 16, num_layers=2)
     for p, q in zip(m.parameters(), again.parameters()):
-        np.testing.assert_array_equal(p.data, q.data)
+        np.testing.assert_array_equal(p._data, q._data)
 
 
 def test_repr_matches_torch(torch):
@@ -74,11 +74,11 @@ def test_dropout_between_layers():
     second.load_state_dict({k.replace("l1", "l0"): v for k, v in m.state_dict().items()
                             if "l1" in k})
     expected, _ = second(cr.zeros(5, 2, 4, dtype=np.float64))
-    np.testing.assert_allclose(out_train.data, expected.data, rtol=1e-12)
+    np.testing.assert_allclose(out_train._data, expected._data, rtol=1e-12)
     m.eval()
     out_eval, _ = m(x)
     m.dropout = 0.0
-    np.testing.assert_array_equal(out_eval.data, m(x)[0].data)
+    np.testing.assert_array_equal(out_eval._data, m(x)[0]._data)
 
 
 def test_dropout_is_random_in_training_and_scaled():
@@ -86,7 +86,7 @@ def test_dropout_is_random_in_training_and_scaled():
     m = GRU(3, 50, num_layers=2, dropout=0.5, dtype=np.float64)
     x = cr.tensor(np.random.default_rng(0).normal(size=(2, 1, 3)))
     a, b = m(x)[0], m(x)[0]
-    assert not np.allclose(a.data, b.data)
+    assert not np.allclose(a._data, b._data)
 
 
 def test_constructor_errors():
@@ -142,4 +142,4 @@ def test_no_warnings_and_no_nan_for_huge_inputs():
         warnings.simplefilter("error")
         out, (h, c) = m(x)
         (out.sum() + h.sum() + c.sum()).backward()
-    assert np.isfinite(out.data).all() and np.isfinite(x.grad.data).all()
+    assert np.isfinite(out._data).all() and np.isfinite(x.grad._data).all()

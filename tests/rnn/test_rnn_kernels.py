@@ -87,9 +87,9 @@ def test_lengths_match_each_sequence_alone(kind, reverse):
         # Same upstream gradient restricted to this sequence: run with a projection that is
         # zero elsewhere is awkward, so compare values, and the state gradients via a plain sum.
         single = fused(kind, *[cr.tensor(a) for a in alone], reverse=reverse)
-        np.testing.assert_allclose(outs[0][:L, b], single[0].data[:, 0], rtol=1e-12)
+        np.testing.assert_allclose(outs[0][:L, b], single[0]._data[:, 0], rtol=1e-12)
         for s in range(n_states):
-            np.testing.assert_allclose(outs[1 + s][b], single[1 + s].data[0], rtol=1e-12)
+            np.testing.assert_allclose(outs[1 + s][b], single[1 + s]._data[0], rtol=1e-12)
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -107,15 +107,15 @@ def test_lengths_gradients_match_each_sequence_alone(kind):
                   for a in arrays[1:1 + n_states]]
         alone += [cr.tensor(a.copy(), requires_grad=True) for a in arrays[1 + n_states:]]
         sum(o.sum() for o in fused(kind, *alone, reverse=True)).backward()
-        np.testing.assert_allclose(tensors[0].grad.data[:L, b], alone[0].grad.data[:, 0],
+        np.testing.assert_allclose(tensors[0].grad._data[:L, b], alone[0].grad._data[:, 0],
                                    rtol=1e-10)
         for s in range(n_states):
-            np.testing.assert_allclose(tensors[1 + s].grad.data[b], alone[1 + s].grad.data[0],
+            np.testing.assert_allclose(tensors[1 + s].grad._data[b], alone[1 + s].grad._data[0],
                                        rtol=1e-10)
         for w, t in zip(w_grads, alone[1 + n_states:]):
-            w += t.grad.data
+            w += t.grad._data
     for w, t in zip(w_grads, tensors[1 + n_states:]):
-        np.testing.assert_allclose(t.grad.data, w, rtol=1e-10)
+        np.testing.assert_allclose(t.grad._data, w, rtol=1e-10)
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -138,7 +138,7 @@ def test_no_grad_gives_the_same_outputs(kind, lengths):
     with cr.no_grad():
         without = fused(kind, *tensors, lengths=lengths)
     for a, b in zip(with_grad, without):
-        np.testing.assert_array_equal(a.data, b.data)
+        np.testing.assert_array_equal(a._data, b._data)
         assert b.grad_fn is None
 
 
@@ -148,10 +148,10 @@ def test_backward_twice_with_retain_graph(kind):
     tensors = [cr.tensor(a, requires_grad=True) for a in arrays]
     loss = sum(o.sum() for o in fused(kind, *tensors, reverse=True))
     loss.backward(retain_graph=True)
-    first = [t.grad.data.copy() for t in tensors]
+    first = [t.grad._data.copy() for t in tensors]
     loss.backward()
     for f, t in zip(first, tensors):
-        np.testing.assert_allclose(t.grad.data, 2 * f, rtol=1e-12)
+        np.testing.assert_allclose(t.grad._data, 2 * f, rtol=1e-12)
 
 
 def test_kernel_errors():
