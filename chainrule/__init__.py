@@ -2,6 +2,7 @@
 __version__ = "0.1.0"
 
 from .tensor import Tensor
+from ._device import device
 from .autograd import (enable_grad, inference_mode, is_grad_enabled, no_grad,
                        set_grad_enabled)
 from .dtypes import (bool, double, float, float16, float32, float64, half, int, int8, int16,
@@ -22,7 +23,7 @@ from .ops.shape import (cat, chunk, expand, flatten, flip, permute, reshape, spl
 clip = clamp
 
 __all__ = [
-    "__version__", "Tensor", "tensor", "as_tensor", "from_numpy", "zeros", "ones", "empty",
+    "__version__", "Tensor", "device", "tensor", "as_tensor", "from_numpy", "zeros", "ones", "empty",
     "full", "zeros_like", "ones_like", "full_like", "randn", "rand", "randint", "randperm",
     "arange", "linspace", "eye", "manual_seed", "Generator", "get_rng_state", "set_rng_state",
     "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "inference_mode",
