@@ -345,3 +345,8 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
 from .soft_f1 import soft_f1_loss  # noqa: E402  (the F1 metric as a differentiable loss)
 
 __all__.append("soft_f1_loss")
+
+from .functional_conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d  # noqa: E402
+from ..ops.padding import pad  # noqa: E402
+
+__all__ += ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "pad"]
