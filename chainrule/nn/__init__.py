@@ -4,6 +4,8 @@ from . import functional, init, utils
 from .activation import (ELU, GELU, LeakyReLU, LogSigmoid, LogSoftmax, ReLU, SiLU, Sigmoid,
                          Softmax, Softplus, Tanh)
 from .conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
+from .sampling import (Fold, Unfold, Upsample, UpsamplingBilinear2d,
+                       UpsamplingNearest2d)
 from .container import ModuleDict, ModuleList, Sequential
 from .layers import Dropout, Embedding, Flatten, Identity, Linear
 from .loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, KLDivLoss, L1Loss,
@@ -23,4 +25,5 @@ __all__ = [
     "RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell",
     "functional", "init", "utils",
 ]
-__all__ += ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d"]
+__all__ += ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d", "Upsample",
+            "UpsamplingNearest2d", "UpsamplingBilinear2d", "Unfold", "Fold"]

@@ -348,5 +348,8 @@ __all__.append("soft_f1_loss")
 
 from .functional_conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d  # noqa: E402
 from ..ops.padding import pad  # noqa: E402
+from ..ops.interpolate import interpolate  # noqa: E402
+from ..ops.fold import fold, unfold  # noqa: E402
 
-__all__ += ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "pad"]
+__all__ += ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "pad", "interpolate",
+            "fold", "unfold"]
