@@ -2,6 +2,7 @@
 conv_transpose2d): argument checks and 1-d / unbatched inputs lifted to the 4-D Functions of
 chainrule.ops.conv and chainrule.ops.conv_transpose."""
 from ..ops.conv import Conv2d as _Conv2d
+from ..ops.conv_depthwise import DepthwiseConv2d as _Depthwise
 from ..ops.conv_transpose import ConvTranspose2d as _ConvTranspose2d
 from ..tensor import Tensor
 
@@ -96,6 +97,8 @@ def _conv(op, dims, input, weight, bias, stride, padding, dilation, groups):
     if dims == 1:
         stride, dilation, pads = (1,) + stride, (1,) + dilation, [(0, 0)] + pads
     flat = (pads[0][0], pads[0][1], pads[1][0], pads[1][1])
+    if groups > 1 and in_per_group == 1:
+        return undo(_Depthwise.apply(x, w, bias, stride=stride, pads=flat, dilation=dilation))
     return undo(_Conv2d.apply(x, w, bias, stride=stride, pads=flat, dilation=dilation,
                               groups=groups))
 

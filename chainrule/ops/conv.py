@@ -15,8 +15,6 @@ cols @ W^T took 52 ms (copy 21 ms, product 28 ms; 23 ms as (W @ cols^T)^T, but t
 is neither NCHW nor NHWC-contiguous). Copying the windows of a few images at a time (the batch
 in chunks) measured the same as all at once, and caps the column buffer's memory.
 """
-from numpy.lib.stride_tricks import as_strided
-
 from .._backend import xp
 from ..autograd.function import Function
 
@@ -40,20 +38,19 @@ def padded(x, pads):
     return buf
 
 
-def windows(xp_, kernel, stride, dilation, out_hw):
-    """The (N, C, kh, kw, OH, OW) strided view of the padded input xp_ (no copy)."""
-    n, c = xp_.shape[:2]
-    sn, sc, sh, sw = xp_.strides
-    (kh, kw), (st_h, st_w), (dh, dw) = kernel, stride, dilation
-    return as_strided(xp_, (n, c, kh, kw) + out_hw,
-                      (sn, sc, sh * dh, sw * dw, sh * st_h, sw * st_w), writeable=False)
-
-
 def columns(xp_, groups, kernel, stride, dilation, out_hw):
-    """The window view copied into (N, groups, C/groups * kh * kw, OH * OW) columns."""
+    """The windows of the padded input xp_ (N, C, Hp, Wp) copied into columns of shape
+    (N, groups, C/groups * kh * kw, OH * OW), one strided block copy per kernel offset (faster
+    than one copy of the 6-d window view: 9.5 against 13.4 ms for 32 x 64 x 34 x 34)."""
     n, c = xp_.shape[:2]
-    view = windows(xp_, kernel, stride, dilation, out_hw)
-    return view.reshape(n, groups, (c // groups) * kernel[0] * kernel[1], out_hw[0] * out_hw[1])
+    (kh, kw), (st_h, st_w), (dh, dw) = kernel, stride, dilation
+    oh, ow = out_hw
+    cols = xp.empty((n, c, kh, kw, oh, ow), xp_.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            cols[:, :, i, j] = xp_[:, :, i * dh:i * dh + st_h * (oh - 1) + 1:st_h,
+                                   j * dw:j * dw + st_w * (ow - 1) + 1:st_w]
+    return cols.reshape(n, groups, (c // groups) * kh * kw, oh * ow)
 
 
 def fold_into(buf, cols, kernel, stride, dilation, out_hw):
@@ -88,50 +85,71 @@ class Conv2d(Function):
 
     def forward(self, x, w, b=None, stride=(1, 1), pads=(0, 0, 0, 0), dilation=(1, 1),
                 groups=1):
-        n, c, h, wd = x.shape
-        o, cg, kh, kw = w.shape
-        out_hw = (out_size(h, kh, stride[0], dilation[0], pads[0] + pads[1]),
-                  out_size(wd, kw, stride[1], dilation[1], pads[2] + pads[3]))
-        self.geom = (groups, (kh, kw), stride, dilation, out_hw, pads)
-        self.x, self.w, self.has_bias = x, w, b is not None
-        wg = w.reshape(groups, o // groups, cg * kh * kw)
-        xp_ = padded(x, pads)
-        out = xp.empty((n, groups, o // groups, out_hw[0] * out_hw[1]), x.dtype)
-        for lo, hi in chunks(n, c * kh * kw * out_hw[0] * out_hw[1]):
-            cols = columns(xp_[lo:hi], groups, (kh, kw), stride, dilation, out_hw)
-            xp.matmul(wg, cols, out=out[lo:hi])
-        out = out.reshape(n, o, *out_hw)
+        self.x, self.w = x, w
+        self.geom = (groups, stride, dilation, pads)
+        out = convolve(x, w, stride, pads, dilation, groups)
         if b is not None:
-            out += b.reshape(o, 1, 1)
+            out += b.reshape(-1, 1, 1)
         return out
 
     def backward(self, grad):
         need_x, need_w, need_b = self.needs_input_grad
-        groups, kernel, stride, dilation, out_hw, pads = self.geom
+        groups, stride, dilation, pads = self.geom
         x, w = self.x, self.w
         n, c, h, wd = x.shape
-        o = w.shape[0]
+        o, cg, kh, kw = w.shape
+        kernel, out_hw = (kh, kw), grad.shape[2:]
         g = xp.ascontiguousarray(grad).reshape(n, groups, o // groups, out_hw[0] * out_hw[1])
-        wg = w.reshape(groups, o // groups, -1)
-        grad_x = grad_w = None
-        xp_ = padded(x, pads) if need_w else None
+        grad_x = grad_w = grad_b = None
         if need_w:
-            grad_w = xp.zeros(wg.shape, w.dtype)
-        if need_x:
-            gx = xp.zeros((n, c, h + pads[0] + pads[1], wd + pads[2] + pads[3]), x.dtype)
-        wt = wg.swapaxes(-1, -2)
-        for lo, hi in chunks(n, c * kernel[0] * kernel[1] * out_hw[0] * out_hw[1]):
-            if need_w:
+            xp_ = padded(x, pads)
+            grad_w = xp.zeros((groups, o // groups, cg * kh * kw), w.dtype)
+            for lo, hi in chunks(n, c * kh * kw * out_hw[0] * out_hw[1]):
                 weight_grad(g[lo:hi], columns(xp_[lo:hi], groups, kernel, stride, dilation,
                                               out_hw), grad_w)
-            if need_x:
-                gcols = xp.matmul(wt, g[lo:hi])
-                fold_into(gx[lo:hi], gcols.reshape((hi - lo, c) + kernel + out_hw), kernel,
-                          stride, dilation, out_hw)
-        if need_x:
-            top, left = pads[0], pads[2]
-            grad_x = gx[:, :, top:top + h, left:left + wd] if any(pads) else gx
-        if need_w:
             grad_w = grad_w.reshape(w.shape)
-        grad_b = g.sum(axis=(0, 3)).reshape(o) if need_b else None
+        if need_x:
+            grad_x = input_grad(g, w, x.shape, kernel, stride, pads, dilation, groups, out_hw)
+        if need_b:
+            grad_b = g.sum(axis=(0, 3)).reshape(o)
         return grad_x, grad_w, grad_b
+
+
+def convolve(x, w, stride, pads, dilation, groups):
+    """The convolution of x (N, C, H, W) with w (O, C/groups, kh, kw), no bias."""
+    n, c, h, wd = x.shape
+    o, cg, kh, kw = w.shape
+    out_hw = (out_size(h, kh, stride[0], dilation[0], pads[0] + pads[1]),
+              out_size(wd, kw, stride[1], dilation[1], pads[2] + pads[3]))
+    wg = w.reshape(groups, o // groups, cg * kh * kw)
+    xp_ = padded(x, pads)
+    out = xp.empty((n, groups, o // groups, out_hw[0] * out_hw[1]), x.dtype)
+    for lo, hi in chunks(n, c * kh * kw * out_hw[0] * out_hw[1]):
+        cols = columns(xp_[lo:hi], groups, (kh, kw), stride, dilation, out_hw)
+        xp.matmul(wg, cols, out=out[lo:hi])
+    return out.reshape(n, o, *out_hw)
+
+
+def input_grad(g, w, x_shape, kernel, stride, pads, dilation, groups, out_hw):
+    """The input gradient of a convolution, from g (N, groups, O/groups, OH * OW)."""
+    n, c, h, wd = x_shape
+    o = w.shape[0]
+    reach = (dilation[0] * (kernel[0] - 1), dilation[1] * (kernel[1] - 1))
+    if stride == (1, 1) and pads[0] <= reach[0] and pads[1] <= reach[0] and \
+            pads[2] <= reach[1] and pads[3] <= reach[1]:
+        # A stride-1 convolution's input gradient is the convolution of the output gradient,
+        # zero-padded by the kernel's reach less the forward padding, with the flipped,
+        # channel-transposed kernel: one GEMM over columns, no col2im pass (measured 1.3x
+        # faster than W^T @ g and the fold for 3x3 on 32 x 64 x 32 x 32).
+        wf = w.reshape((groups, o // groups, c // groups) + kernel).swapaxes(1, 2)
+        wf = xp.ascontiguousarray(wf[..., ::-1, ::-1]).reshape((c, o // groups) + kernel)
+        back = (reach[0] - pads[0], reach[0] - pads[1], reach[1] - pads[2], reach[1] - pads[3])
+        return convolve(g.reshape(n, o, *out_hw), wf, (1, 1), back, dilation, groups)
+    gx = xp.zeros((n, c, h + pads[0] + pads[1], wd + pads[2] + pads[3]), g.dtype)
+    wt = w.reshape(groups, o // groups, -1).swapaxes(-1, -2)
+    for lo, hi in chunks(n, c * kernel[0] * kernel[1] * out_hw[0] * out_hw[1]):
+        gcols = xp.matmul(wt, g[lo:hi])
+        fold_into(gx[lo:hi], gcols.reshape((hi - lo, c) + kernel + out_hw), kernel, stride,
+                  dilation, out_hw)
+    top, left = pads[0], pads[2]
+    return gx[:, :, top:top + h, left:left + wd] if any(pads) else gx
