@@ -1,8 +1,34 @@
-"""F.unfold (im2col) and F.fold (col2im) as Functions, each the other's backward; they share
-the window helpers of chainrule.ops.conv."""
+"""F.unfold (im2col) and F.fold (col2im) as Functions, each the other's backward, in torch's
+NCHW column order (convolutions use channels-last columns, see chainrule.ops.conv)."""
 from .._backend import xp
 from ..autograd.function import Function
-from .conv import columns, fold_into, out_size, padded
+from .conv import out_size, padded
+
+
+def columns(xp_, groups, kernel, stride, dilation, out_hw):
+    """The windows of the padded input xp_ (N, C, Hp, Wp) copied into columns of shape
+    (N, groups, C/groups * kh * kw, OH * OW), one strided block copy per kernel offset."""
+    n, c = xp_.shape[:2]
+    (kh, kw), (st_h, st_w), (dh, dw) = kernel, stride, dilation
+    oh, ow = out_hw
+    cols = xp.empty((n, c, kh, kw, oh, ow), xp_.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            cols[:, :, i, j] = xp_[:, :, i * dh:i * dh + st_h * (oh - 1) + 1:st_h,
+                                   j * dw:j * dw + st_w * (ow - 1) + 1:st_w]
+    return cols.reshape(n, groups, (c // groups) * kh * kw, oh * ow)
+
+
+def fold_into(buf, cols, kernel, stride, dilation, out_hw):
+    """buf (N, C, Hp, Wp) += the columns cols (N, C, kh, kw, OH, OW) put back at their windows:
+    one strided add per kernel offset."""
+    (kh, kw), (st_h, st_w), (dh, dw) = kernel, stride, dilation
+    oh, ow = out_hw
+    for i in range(kh):
+        for j in range(kw):
+            buf[:, :, i * dh:i * dh + st_h * (oh - 1) + 1:st_h,
+                j * dw:j * dw + st_w * (ow - 1) + 1:st_w] += cols[:, :, i, j]
+    return buf
 
 
 def _blocks(op, spatial, kernel, dilation, padding, stride):
