@@ -43,7 +43,8 @@ def __getattr__(name):
     # Submodules and save/load load on first use, keeping `import chainrule` fast.
     import importlib
     if name in ("nn", "optim", "metrics", "data", "datasets", "train", "autograd", "io",
-                "cheatsheet"):
+                "cheatsheet", "utils", "backends", "cuda", "accelerator", "onnx",
+                "distributed"):
         return importlib.import_module(f".{name}", __name__)
     if name in ("save", "load"):
         return getattr(importlib.import_module(".io", __name__), name)

@@ -1,6 +1,6 @@
 """Neural network building blocks, as torch.nn: Module and containers, layers, activations,
 losses, ``init`` and ``functional``."""
-from . import functional, init, utils
+from . import functional, init, parallel, utils
 from .activation import (ELU, GELU, LeakyReLU, LogSigmoid, LogSoftmax, ReLU, SiLU, Sigmoid,
                          Softmax, Softplus, Tanh)
 from .container import ModuleDict, ModuleList, Sequential
@@ -20,5 +20,5 @@ __all__ = [
     "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "MSELoss", "L1Loss",
     "HuberLoss", "SmoothL1Loss", "KLDivLoss",
     "RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell",
-    "functional", "init", "utils",
+    "functional", "init", "utils", "parallel",
 ]
