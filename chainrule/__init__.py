@@ -44,8 +44,10 @@ def __getattr__(name):
     import importlib
     if name in ("nn", "optim", "metrics", "data", "datasets", "train", "autograd", "io",
                 "cheatsheet", "utils", "backends", "cuda", "accelerator", "onnx",
-                "distributed"):
+                "distributed", "amp"):
         return importlib.import_module(f".{name}", __name__)
     if name in ("save", "load"):
         return getattr(importlib.import_module(".io", __name__), name)
+    if name == "autocast":
+        return importlib.import_module(".amp", __name__).autocast
     raise AttributeError(f"module 'chainrule' has no attribute {name!r}")

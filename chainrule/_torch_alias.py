@@ -61,8 +61,11 @@ class _TorchView(types.ModuleType):
             raise TorchAttributeMissing(f"chainrule does not provide {self.__name__}.{name} "
                                         f"(running under `chainrule run`)") from None
         if isinstance(value, types.ModuleType) and value.__name__.startswith("chainrule"):
+            # A submodule reached as an attribute: one view per module, registered as the
+            # import system would, so `torch.nn.functional is torch.nn.functional`.
             torch_name = self.__name__ + "." + name
-            return sys.modules.get(torch_name) or _view(torch_name, value)
+            value = sys.modules.setdefault(torch_name, _view(torch_name, value))
+            object.__setattr__(self, name, value)
         return value
 
     def __setattr__(self, name, value):

@@ -65,6 +65,7 @@ def test_torch_submodules_resolve_to_chainrule_in_process():
         from torch.nn.parallel import DataParallel
         assert torch.nn.Linear is chainrule.nn.Linear and torch.Tensor is chainrule.Tensor
         assert F.relu is chainrule.nn.functional.relu
+        assert torch.nn.functional is torch.nn.functional is F
         assert DataLoader is chainrule.utils.data.DataLoader
         assert DataParallel is chainrule.nn.parallel.DataParallel
         assert torch.optim.lr_scheduler.StepLR is chainrule.optim.lr_scheduler.StepLR

@@ -138,3 +138,18 @@ def test_chainrule_data_is_the_same_module():
     import chainrule.utils.data
     assert chainrule.data is chainrule.utils.data
     assert chainrule.data.DataLoader is chainrule.utils.data.dataloader.DataLoader
+
+
+def test_typed_subclasses_and_worker_info():
+    from chainrule.utils.data import Sampler, get_worker_info
+
+    class Typed(Dataset[int]):
+        def __len__(self):
+            return 2
+
+        def __getitem__(self, i):
+            return i
+
+    assert issubclass(Typed, Dataset) and Sampler[int] is Sampler
+    assert [b.tolist() for b in DataLoader(Typed(), batch_size=2)] == [[0, 1]]
+    assert get_worker_info() is None

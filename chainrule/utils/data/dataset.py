@@ -14,6 +14,9 @@ __all__ = ["Dataset", "IterableDataset", "TensorDataset", "ConcatDataset", "Subs
 class Dataset:
     """Base class of map-style datasets: subclasses define ``__getitem__`` and ``__len__``."""
 
+    def __class_getitem__(cls, item):
+        return cls   # `Dataset[Tuple[Tensor, int]]` in typed code, as torch's Generic allows
+
     def __getitem__(self, index):
         raise NotImplementedError(f"{type(self).__name__} must define __getitem__")
 

@@ -44,6 +44,9 @@ class Sampler:
     def __init__(self, data_source=None):
         pass
 
+    def __class_getitem__(cls, item):
+        return cls   # `Sampler[int]` in typed code
+
     def __iter__(self):
         raise NotImplementedError(f"{type(self).__name__} must define __iter__")
 

@@ -4,7 +4,14 @@ Seeding and synchronising are harmless no-ops here (torch's are too without a GP
 a device fails through chainrule.device's one CPU-only error.
 """
 __all__ = ["is_available", "device_count", "manual_seed", "manual_seed_all", "synchronize",
-           "empty_cache", "is_initialized", "current_device"]
+           "empty_cache", "is_initialized", "current_device", "amp"]
+
+
+def __getattr__(name):
+    if name == "amp":   # loaded on use, like torch.cuda.amp
+        import importlib
+        return importlib.import_module(".amp", __name__)
+    raise AttributeError(f"module 'chainrule.cuda' has no attribute {name!r}")
 
 
 def is_available():
@@ -36,5 +43,5 @@ def empty_cache():
 
 
 def current_device():
-    from ._device import check_device
+    from .._device import check_device
     check_device("cuda.current_device", "cuda")
