@@ -3,13 +3,15 @@
 The script runs as ``python SCRIPT ARGS...`` would run it: ``__name__ == "__main__"``,
 ``__file__`` its absolute path, ``sys.argv == [SCRIPT, *ARGS]``, its folder first on
 ``sys.path``; ``-m MODULE`` runs a module as ``python -m`` does. Its exit status is passed
-through (SystemExit propagates; an uncaught exception prints its traceback and gives 1).
+through (SystemExit propagates; an uncaught exception prints the script's traceback and
+gives 1).
 """
 import builtins
 import io
 import os
 import runpy
 import sys
+import traceback
 import types
 
 from ._torch_alias import torch_alias
@@ -45,6 +47,13 @@ def run(argv):
                 runpy.run_module(target, run_name="__main__", alter_sys=True)
             else:
                 _run_path(os.path.abspath(target))
+    except Exception as e:
+        # As Python reports it: the traceback from the script's own frames on, status 1.
+        tb = e.__traceback__
+        while tb is not None and tb.tb_frame.f_globals.get("__name__") in (__name__, "runpy"):
+            tb = tb.tb_next
+        traceback.print_exception(type(e), e, tb)
+        return 1
     finally:
         sys.argv, sys.path[:] = old_argv, old_path
     return 0
