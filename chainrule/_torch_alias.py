@@ -20,8 +20,6 @@ import types
 
 __all__ = ["torch_alias", "TorchModuleMissing", "TorchAttributeMissing"]
 
-# torch submodules that live under another name in chainrule.
-_RENAMED = {}
 # Libraries that need the real PyTorch underneath; they cannot run on chainrule.
 _TORCH_ECOSYSTEM = ("torchvision", "torchaudio", "torchtext", "torchdata", "torchmetrics",
                     "torch_geometric", "pytorch_lightning", "lightning", "timm", "functorch")
@@ -34,11 +32,6 @@ class TorchModuleMissing(ModuleNotFoundError):
 
 class TorchAttributeMissing(AttributeError):
     """A ``torch.*`` name chainrule does not provide."""
-
-
-def _target(fullname):
-    rest = fullname[len("torch"):]
-    return _RENAMED.get(fullname, "chainrule" + rest)
 
 
 class _TorchView(types.ModuleType):
@@ -108,7 +101,7 @@ class _TorchFinder(importlib.abc.MetaPathFinder):
                 f"`chainrule run` only `torch` is provided (by chainrule)", name=fullname)
         if top != "torch":
             return None
-        real_name = _target(fullname)
+        real_name = "chainrule" + fullname[len("torch"):]
         try:
             real = importlib.import_module(real_name)
         except ModuleNotFoundError as e:
