@@ -8,6 +8,7 @@ from .layers import Dropout, Embedding, Flatten, Identity, Linear
 from .loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, KLDivLoss, L1Loss,
                    MSELoss, NLLLoss, SmoothL1Loss)
 from .module import Module
+from .normalization import LayerNorm, RMSNorm
 from .parameter import Parameter
 from .rnn import GRU, LSTM, RNN
 from .rnn_cells import GRUCell, LSTMCell, RNNCell
@@ -21,4 +22,5 @@ __all__ = [
     "HuberLoss", "SmoothL1Loss", "KLDivLoss",
     "RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell",
     "functional", "init", "utils",
+    "LayerNorm", "RMSNorm",
 ]

@@ -345,3 +345,7 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
 from .soft_f1 import soft_f1_loss  # noqa: E402  (the F1 metric as a differentiable loss)
 
 __all__.append("soft_f1_loss")
+
+from .functional_norm import layer_norm, rms_norm  # noqa: E402  (normalisation)
+
+__all__ += ["layer_norm", "rms_norm"]
