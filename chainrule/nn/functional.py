@@ -346,6 +346,7 @@ from .soft_f1 import soft_f1_loss  # noqa: E402  (the F1 metric as a differentia
 
 __all__.append("soft_f1_loss")
 
-from .functional_norm import layer_norm, rms_norm  # noqa: E402  (normalisation)
+from .functional_norm import (batch_norm, group_norm, instance_norm,  # noqa: E402
+                              layer_norm, rms_norm)
 
-__all__ += ["layer_norm", "rms_norm"]
+__all__ += ["layer_norm", "rms_norm", "batch_norm", "group_norm", "instance_norm"]

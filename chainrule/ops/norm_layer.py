@@ -28,10 +28,14 @@ def row_dot_mean(a, b):
     return (xp.einsum("ij,ij->i", a, b) / n)[:, None].astype(a.dtype, copy=False)
 
 
-def normalize_rows(x, eps):
-    """(xhat, rstd) for the rows of ``x`` (2-D): xhat = (x - mean) * rstd, rstd (rows, 1)."""
-    xhat = x - row_mean(x)
+def normalize_rows(x, eps, stats=None):
+    """(xhat, rstd) for the rows of ``x`` (2-D): xhat = (x - mean) * rstd, rstd (rows, 1).
+    A list given as ``stats`` receives the mean and biased variance columns."""
+    mean = row_mean(x)
+    xhat = x - mean
     var = row_dot_mean(xhat, xhat)
+    if stats is not None:
+        stats += [mean, var.copy()]
     rstd = xp.sqrt(var + xp.asarray(eps, x.dtype), out=var)
     xp.divide(1, rstd, out=rstd)
     xhat *= rstd
