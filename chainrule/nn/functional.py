@@ -350,3 +350,8 @@ from .functional_norm import (batch_norm, group_norm, instance_norm,  # noqa: E4
                               layer_norm, rms_norm)
 
 __all__ += ["layer_norm", "rms_norm", "batch_norm", "group_norm", "instance_norm"]
+
+from . import functional_pool as _fp  # noqa: E402  (pooling)
+from .functional_pool import *  # noqa: E402,F401,F403
+
+__all__ += _fp.__all__
