@@ -346,6 +346,16 @@ from .soft_f1 import soft_f1_loss  # noqa: E402  (the F1 metric as a differentia
 
 __all__.append("soft_f1_loss")
 
+from .functional_norm import (batch_norm, group_norm, instance_norm,  # noqa: E402
+                              layer_norm, rms_norm)
+
+__all__ += ["layer_norm", "rms_norm", "batch_norm", "group_norm", "instance_norm"]
+
+from . import functional_pool as _fp  # noqa: E402  (pooling)
+from .functional_pool import *  # noqa: E402,F401,F403
+
+__all__ += _fp.__all__
+
 from .functional_conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d  # noqa: E402
 from ..ops.padding import pad  # noqa: E402
 from ..ops.interpolate import interpolate  # noqa: E402
