@@ -20,6 +20,27 @@ from .ops.misc import (allclose, cumsum, gather, is_tensor, isfinite, isinf, isn
 from .ops.shape import (cat, chunk, expand, flatten, flip, permute, reshape, split, squeeze,
                         stack, transpose, unbind, unsqueeze)
 
+from .ops.pointwise_math import (acos, arccos, arcsin, arctan, arctan2, asin, atan, atan2,
+                                 ceil, clamp_max, clamp_min, cos, cosh, equal, exp2, expm1,
+                                 fix, floor, frac, hypot, isclose, lerp, log1p, log2, log10,
+                                 reciprocal, round, rsqrt, sin, sinh, square, tan, trunc)
+from .ops.sorting import (argsort, bucketize, cummax, cummin, kthvalue, median, msort,
+                          searchsorted, sort, topk)
+from .ops.reduce_more import (amax, amin, aminmax, count_nonzero, cumprod, logcumsumexp,
+                              std_mean, var_mean)
+from .ops.counting import bincount, histc, unique, unique_consecutive
+from .ops.indexing import (argwhere, diag, diagonal, index_add, index_select, masked_fill,
+                           masked_select, narrow, nonzero, roll, scatter, scatter_add,
+                           take_along_dim, trace, tril, triu)
+from .ops.einsum import (addmm, addmv, baddbmm, bmm, dot, einsum, ger, inner, mm, mv, outer)
+from .ops.rearrange import (cartesian_prod, meshgrid, moveaxis, movedim, repeat_interleave,
+                            swapaxes, swapdims, tile, unflatten)
+from .ops.distance import cdist
+from .ops.misc import all, any, sign
+from .random_ops import (bernoulli, empty_like, logspace, multinomial, normal, randint_like)
+from .settings import (finfo, get_default_dtype, iinfo, initial_seed, is_complex,
+                       is_floating_point, seed, set_default_dtype, set_printoptions)
+
 clip = clamp
 
 __all__ = [
@@ -36,6 +57,25 @@ __all__ = [
     "squeeze", "flatten", "expand", "save", "load",
     "randn_like", "rand_like", "isnan", "isinf", "isfinite", "allclose", "is_tensor", "numel",
     "cumsum", "prod", "gather", "flip", "unbind", "norm",
+    # op families: pointwise math, order statistics, reductions, counting, indexing, products,
+    # rearranging, distances, random draws and settings
+    "acos", "arccos", "arcsin", "arctan", "arctan2", "asin", "atan", "atan2", "ceil",
+    "clamp_max", "clamp_min", "cos", "cosh", "equal", "exp2", "expm1", "fix", "floor", "frac",
+    "hypot", "isclose", "lerp", "log1p", "log2", "log10", "reciprocal", "round", "rsqrt", "sin",
+    "sinh", "square", "tan", "trunc",
+    "argsort", "bucketize", "cummax", "cummin", "kthvalue", "median", "msort", "searchsorted",
+    "sort", "topk",
+    "amax", "amin", "aminmax", "count_nonzero", "cumprod", "logcumsumexp", "std_mean",
+    "var_mean", "bincount", "histc", "unique", "unique_consecutive",
+    "argwhere", "diag", "diagonal", "index_add", "index_select", "masked_fill", "masked_select",
+    "narrow", "nonzero", "roll", "scatter", "scatter_add", "take_along_dim", "trace", "tril",
+    "triu",
+    "addmm", "addmv", "baddbmm", "bmm", "dot", "einsum", "ger", "inner", "mm", "mv", "outer",
+    "cartesian_prod", "meshgrid", "moveaxis", "movedim", "repeat_interleave", "swapaxes",
+    "swapdims", "tile", "unflatten", "cdist", "all", "any", "sign",
+    "bernoulli", "empty_like", "logspace", "multinomial", "normal", "randint_like",
+    "finfo", "get_default_dtype", "iinfo", "initial_seed", "is_complex", "is_floating_point",
+    "seed", "set_default_dtype", "set_printoptions",
 ]
 
 

@@ -345,3 +345,7 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
 from .soft_f1 import soft_f1_loss  # noqa: E402  (the F1 metric as a differentiable loss)
 
 __all__.append("soft_f1_loss")
+
+
+# ---- distances and normalisation (chainrule/ops/distance.py) --------------------------------
+from ..ops.distance import cosine_similarity, normalize, pairwise_distance  # noqa: E402,F401

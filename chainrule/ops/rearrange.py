@@ -1,0 +1,125 @@
+"""Rearranging elements: repeat_interleave, tile, movedim / moveaxis, swapaxes / swapdims,
+unflatten, meshgrid and cartesian_prod, all built on the differentiable shape ops."""
+from .._backend import xp
+from ._broadcast import as_index, as_sizes, is_index, normalize_dim
+from .indexing import IndexSelect
+from .shape import expand, permute, repeat, reshape, stack, transpose
+
+
+def _tensor():
+    from ..tensor import Tensor
+    return Tensor
+
+
+def repeat_interleave(x, repeats=None, dim=None, *, output_size=None):
+    """Repeat each element (or each slice along ``dim``) ``repeats`` times, one after another;
+    ``repeats`` is a number or one count per element. ``repeat_interleave(counts)`` alone gives
+    ``[0]*counts[0] + [1]*counts[1] + ...``."""
+    Tensor = _tensor()
+    if repeats is None:  # torch.repeat_interleave(repeats)
+        counts = x._data
+        if counts.ndim != 1 or counts.dtype.kind not in "iu":
+            raise ValueError(f"repeat_interleave: repeats must be a 1-D integer tensor, got "
+                             f"shape {counts.shape} and dtype {counts.dtype}")
+        return Tensor._from_array(xp.repeat(xp.arange(counts.size), counts).astype(xp.int64))
+    if dim is None:
+        x, axis = x.reshape(-1), 0
+    else:
+        axes = normalize_dim(as_index(dim, "repeat_interleave"), x.ndim, "repeat_interleave")
+        if not axes:
+            x, axes = x.reshape(1), (0,)
+        (axis,) = axes
+    n = x.shape[axis]
+    counts = repeats._data if isinstance(repeats, Tensor) else xp.asarray(repeats)
+    if counts.dtype.kind not in "iu" or counts.ndim > 1 or counts.size not in (1, n):
+        raise ValueError(f"repeat_interleave: repeats must be an int or {n} integer counts "
+                         f"(one per element of the dim), got {counts.shape} {counts.dtype}")
+    if counts.size and counts.min() < 0:
+        raise ValueError(f"repeat_interleave: repeats must be non-negative, got {counts.min()}")
+    source = xp.repeat(xp.arange(n), counts.reshape(-1) if counts.size == n else int(counts))
+    if output_size is not None and output_size != source.size:
+        raise ValueError(f"repeat_interleave: output_size={output_size} but the repeats give "
+                         f"{source.size}")
+    return IndexSelect.apply(x, source, axis)
+
+
+def tile(x, dims):
+    """repeat with fewer counts than dims allowed (the missing leading counts are 1)."""
+    reps = as_sizes((dims,), "tile")
+    return repeat(x, (1,) * (x.ndim - len(reps)) + reps)
+
+
+def movedim(x, source, destination):
+    """Move dims ``source`` to positions ``destination``, the others keeping their order."""
+    src = (source,) if is_index(source) else tuple(source)
+    dst = (destination,) if is_index(destination) else tuple(destination)
+    if len(src) != len(dst):
+        raise ValueError(f"movedim: source {src} and destination {dst} must have the same "
+                         "number of dims")
+    src = normalize_dim(src, x.ndim, "movedim", unique=True)
+    dst = normalize_dim(dst, x.ndim, "movedim", unique=True)
+    if not x.ndim:
+        return x
+    order = [d for d in range(x.ndim) if d not in src]
+    for s, d in sorted(zip(dst, src)):
+        order.insert(s, d)
+    return permute(x, order)
+
+
+moveaxis = movedim
+
+
+def swapaxes(x, axis0, axis1):
+    return transpose(x, axis0, axis1)
+
+
+swapdims = swapaxes
+
+
+def unflatten(x, dim, sizes):
+    """Split dim ``dim`` into ``sizes`` (one of them may be -1)."""
+    (axis,) = normalize_dim(as_index(dim, "unflatten"), x.ndim, "unflatten") or (0,)
+    sizes = as_sizes((sizes,), "unflatten")
+    if not sizes:
+        raise ValueError("unflatten: sizes must not be empty")
+    known = 1
+    for s in sizes:
+        known *= s if s != -1 else 1
+    n = x.shape[axis] if x.ndim else 1
+    if sizes.count(-1) > 1 or (-1 not in sizes and known != n) or \
+            (-1 in sizes and (known == 0 or n % known)):
+        raise ValueError(f"unflatten: sizes {sizes} do not multiply to the size {n} of dim "
+                         f"{dim} (shape {x.shape})")
+    return reshape(x, x.shape[:axis] + sizes + x.shape[axis + 1:])
+
+
+def meshgrid(*tensors, indexing="ij"):
+    """Coordinate grids from 1-D tensors: the i-th output varies along dim i ('ij'), or with
+    the first two dims swapped ('xy', as NumPy's default)."""
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    if indexing not in ("ij", "xy"):
+        raise ValueError(f"meshgrid: indexing must be 'ij' or 'xy', got {indexing!r}")
+    for t in tensors:
+        if t.ndim > 1:
+            raise ValueError(f"meshgrid: expected 0-D or 1-D tensors, got shape {t.shape}")
+    tensors = [t.reshape(-1) for t in tensors]
+    swap = indexing == "xy" and len(tensors) >= 2
+    if swap:
+        tensors[0], tensors[1] = tensors[1], tensors[0]
+    shape = tuple(t.shape[0] for t in tensors)
+    k = len(tensors)
+    grids = [expand(t.reshape([-1 if d == i else 1 for d in range(k)]), shape)
+             for i, t in enumerate(tensors)]
+    if swap:
+        grids = [transpose(g, 0, 1) for g in grids]
+        grids[0], grids[1] = grids[1], grids[0]
+    return tuple(grids)
+
+
+def cartesian_prod(*tensors):
+    """Every combination of the 1-D tensors' elements, one per row (1-D for one tensor)."""
+    if len(tensors) == 1:
+        return tensors[0]
+    grids = meshgrid(*tensors, indexing="ij")
+    return stack([g.reshape(-1) for g in grids], dim=1)
