@@ -95,7 +95,7 @@ def unflatten(x, dim, sizes):
 
 def meshgrid(*tensors, indexing="ij"):
     """Coordinate grids from 1-D tensors: the i-th output varies along dim i ('ij'), or with
-    the first two dims swapped ('xy', as NumPy's default)."""
+    the first two inputs' dims swapped ('xy', NumPy's default)."""
     if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
         tensors = tuple(tensors[0])
     if indexing not in ("ij", "xy"):
@@ -111,8 +111,7 @@ def meshgrid(*tensors, indexing="ij"):
     k = len(tensors)
     grids = [expand(t.reshape([-1 if d == i else 1 for d in range(k)]), shape)
              for i, t in enumerate(tensors)]
-    if swap:
-        grids = [transpose(g, 0, 1) for g in grids]
+    if swap:  # the grids of the swapped inputs, handed back in the order given
         grids[0], grids[1] = grids[1], grids[0]
     return tuple(grids)
 
