@@ -40,6 +40,13 @@ from .ops.misc import all, any, sign
 from .random_ops import (bernoulli, empty_like, logspace, multinomial, normal, randint_like)
 from .settings import (finfo, get_default_dtype, iinfo, initial_seed, is_complex,
                        is_floating_point, seed, set_default_dtype, set_printoptions)
+from .ops.aliases import (add, addcdiv, addcmul, broadcast_shapes, broadcast_tensors,
+                          broadcast_to, clone, detach, diff, div, divide, eq, floor_divide,
+                          fmod, ge, greater, greater_equal, gt, hstack, index_fill, isin, le,
+                          less, less_equal, logaddexp, logical_and, logical_not, logical_or,
+                          logical_xor, lt, mul, multiply, nan_to_num, nanmean, nansum, ne, neg,
+                          negative, not_equal, positive, remainder, select, sub, subtract, t,
+                          take, tensor_split, tensordot, true_divide, vstack, where)
 
 clip = clamp
 
@@ -76,6 +83,13 @@ __all__ = [
     "bernoulli", "empty_like", "logspace", "multinomial", "normal", "randint_like",
     "finfo", "get_default_dtype", "iinfo", "initial_seed", "is_complex", "is_floating_point",
     "seed", "set_default_dtype", "set_printoptions",
+    "add", "addcdiv", "addcmul", "broadcast_shapes", "broadcast_tensors", "broadcast_to",
+    "clone", "detach", "diff", "div", "divide", "eq", "floor_divide", "fmod", "ge", "greater",
+    "greater_equal", "gt", "hstack", "index_fill", "isin", "le", "less", "less_equal",
+    "logaddexp", "logical_and", "logical_not", "logical_or", "logical_xor", "lt", "mul",
+    "multiply", "nan_to_num", "nanmean", "nansum", "ne", "neg", "negative", "not_equal",
+    "positive", "remainder", "select", "sub", "subtract", "t", "take", "tensor_split",
+    "tensordot", "true_divide", "vstack",
 ]
 
 

@@ -1,8 +1,8 @@
 """Tensor methods for the ops of ops/pointwise_math, sorting, indexing, einsum, rearrange,
 reduce_more, counting and distance (x.topk(3) is chainrule.topk(x, 3)). Attached only where
 Tensor has no method of that name yet, so an existing, more specific one wins."""
-from .ops import (counting, einsum, indexing, pointwise_math as pm, rearrange, reduce_more,
-                  sorting)
+from .ops import (aliases, counting, einsum, indexing, pointwise_math as pm, rearrange,
+                  reduce_more, sorting)
 from .random_ops import bernoulli, multinomial
 from .settings import is_complex, is_floating_point
 from .tensor import Tensor
@@ -48,6 +48,18 @@ _METHODS = {
     # misc
     "bernoulli": bernoulli, "multinomial": multinomial,
     "is_floating_point": is_floating_point, "is_complex": is_complex,
+    # torch's function spellings and small compositions
+    "addcmul": aliases.addcmul, "addcdiv": aliases.addcdiv, "logaddexp": aliases.logaddexp,
+    "take": aliases.take, "select": aliases.select, "index_fill": aliases.index_fill,
+    "diff": aliases.diff, "tensor_split": aliases.tensor_split,
+    "nan_to_num": aliases.nan_to_num, "nansum": aliases.nansum, "nanmean": aliases.nanmean,
+    "isin": aliases.isin, "fmod": aliases.fmod, "remainder": aliases.remainder,
+    "floor_divide": aliases.floor_divide, "true_divide": aliases.true_divide,
+    "logical_and": aliases.logical_and, "logical_or": aliases.logical_or,
+    "logical_xor": aliases.logical_xor, "logical_not": aliases.logical_not,
+    "broadcast_to": aliases.broadcast_to, "greater": aliases.gt,
+    "greater_equal": aliases.ge, "less": aliases.lt, "less_equal": aliases.le,
+    "not_equal": aliases.ne, "positive": aliases.positive,
 }
 
 for _name, _fn in _METHODS.items():
