@@ -24,7 +24,7 @@ from .ops.pointwise_math import (acos, arccos, arcsin, arctan, arctan2, asin, at
                                  ceil, clamp_max, clamp_min, cos, cosh, equal, exp2, expm1,
                                  fix, floor, frac, hypot, isclose, lerp, log1p, log2, log10,
                                  reciprocal, round, rsqrt, sin, sinh, square, tan, trunc)
-from .ops.sorting import (argsort, bucketize, cummax, cummin, kthvalue, median, msort,
+from .ops.sorting import (argsort, bucketize, cummax, cummin, kthvalue, median, mode, msort,
                           searchsorted, sort, topk)
 from .ops.reduce_more import (amax, amin, aminmax, count_nonzero, cumprod, logcumsumexp,
                               std_mean, var_mean)
@@ -70,8 +70,8 @@ __all__ = [
     "clamp_max", "clamp_min", "cos", "cosh", "equal", "exp2", "expm1", "fix", "floor", "frac",
     "hypot", "isclose", "lerp", "log1p", "log2", "log10", "reciprocal", "round", "rsqrt", "sin",
     "sinh", "square", "tan", "trunc",
-    "argsort", "bucketize", "cummax", "cummin", "kthvalue", "median", "msort", "searchsorted",
-    "sort", "topk",
+    "argsort", "bucketize", "cummax", "cummin", "kthvalue", "median", "mode", "msort",
+    "searchsorted", "sort", "topk",
     "amax", "amin", "aminmax", "count_nonzero", "cumprod", "logcumsumexp", "std_mean",
     "var_mean", "bincount", "histc", "unique", "unique_consecutive",
     "argwhere", "diag", "diagonal", "index_add", "index_select", "masked_fill", "masked_select",

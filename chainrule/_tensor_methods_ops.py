@@ -20,7 +20,7 @@ _METHODS = {
     # order statistics
     "sort": sorting.sort, "argsort": sorting.argsort, "msort": sorting.msort,
     "topk": sorting.topk, "kthvalue": sorting.kthvalue, "median": sorting.median,
-    "cummax": sorting.cummax, "cummin": sorting.cummin,
+    "mode": sorting.mode, "cummax": sorting.cummax, "cummin": sorting.cummin,
     # reductions
     "amax": reduce_more.amax, "amin": reduce_more.amin, "aminmax": reduce_more.aminmax,
     "count_nonzero": reduce_more.count_nonzero, "cumprod": reduce_more.cumprod,

@@ -1,4 +1,4 @@
-"""Order statistics: sort, argsort, msort, topk, kthvalue, median, cummax / cummin, and the
+"""Order statistics: sort, argsort, msort, topk, kthvalue, median, mode, cummax / cummin, and the
 searches searchsorted and bucketize.
 
 Values are gathered from the input at the chosen indices (misc.Gather), so each gradient goes
@@ -133,6 +133,32 @@ def median(x, dim=None, keepdim=False):
     if x.shape[axis] == 0:
         raise ValueError(f"median: cannot reduce over dim {dim} of size 0 (shape {x.shape})")
     return _select_kth(x, axis, (x.shape[axis] - 1) // 2, keepdim)
+
+
+def mode(x, dim=-1, keepdim=False):
+    """The most frequent value along ``dim`` (the smallest on ties) and the index of its last
+    occurrence, as torch gives, as (values, indices)."""
+    axis = _axis(x, dim, "mode")
+    if axis is None:
+        return _scalar_pair(x)
+    n = x.shape[axis]
+    if n == 0:
+        raise ValueError(f"mode: cannot reduce over dim {dim} of size 0 (shape {x.shape})")
+    a = xp.moveaxis(x._data, axis, -1)
+    order = xp.argsort(a, axis=-1, kind="stable")  # equal values keep their original order
+    s = xp.take_along_axis(a, order, -1)
+    pos = xp.arange(n)
+    change = s[..., 1:] != s[..., :-1]
+    starts = xp.concatenate([xp.ones(a.shape[:-1] + (1,), bool), change], -1)
+    ends = xp.concatenate([change, xp.ones(a.shape[:-1] + (1,), bool)], -1)
+    first = xp.maximum.accumulate(xp.where(starts, pos, 0), -1)
+    last = xp.flip(xp.minimum.accumulate(xp.flip(xp.where(ends, pos, n - 1), -1), -1), -1)
+    best = xp.argmax(last - first, axis=-1)[..., None]  # the first longest run: smallest value
+    idx = xp.take_along_axis(order, xp.take_along_axis(last, best, -1), -1)
+    out = _pair(x, xp.moveaxis(idx, -1, axis), axis)
+    if keepdim:
+        return out
+    return ValuesIndices(out.values.squeeze(axis), out.indices.squeeze(axis))
 
 
 def _cumulative_extremum(x, dim, ufunc, op):

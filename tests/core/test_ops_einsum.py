@@ -47,7 +47,7 @@ def test_einsum_float32_result(torch):
 
 
 def test_einsum_errors():
-    with pytest.raises(ValueError, match="einsum: subscript 'j' has size 3 in one operand and 4 in another"):
+    with pytest.raises(ValueError, match="einsum: subscript 'j' has size 3 in one operand and 4"):
         cr.einsum("ij,jk->ik", cr.ones(3, 4), cr.ones(3, 2))
     with pytest.raises(ValueError, match="einsum: the equation 'ij,jk->ik' names 2 operands"):
         cr.einsum("ij,jk->ik", cr.ones(3, 4))

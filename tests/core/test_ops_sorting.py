@@ -76,6 +76,15 @@ def test_median_nan(torch):
     assert np.isnan(cr.median(cr.tensor(a)).item())
 
 
+def test_mode(torch):
+    a = np.array([[3.0, 1.0, 3.0, 1.0, 2.0], [5.0, 5.0, 2.0, 2.0, 5.0], [1.0, 2.0, 3.0, 4.0, 5.0]])
+    for dim, keepdim in ((1, False), (0, True), (-1, True)):
+        parity(torch, lambda x: cr.mode(x, dim, keepdim), lambda x: torch.mode(x, dim, keepdim), a)
+    same(cr.tensor([2, 1, 2, 1, 1, 2, 0]).mode(), torch.tensor([2, 1, 2, 1, 1, 2, 0]).mode())
+    with pytest.raises(ValueError, match="mode: cannot reduce over dim"):
+        cr.mode(cr.ones(2, 0))
+
+
 @pytest.mark.parametrize("op", ["cummax", "cummin"])
 def test_cumulative_extremum(torch, op):
     a = np.array([[1.0, 3.0, 3.0, 2.0, 5.0, 0.0], [0.0, -1.0, -1.0, 4.0, 4.0, 2.0]])
