@@ -346,6 +346,17 @@ from .soft_f1 import soft_f1_loss  # noqa: E402  (the F1 metric as a differentia
 
 __all__.append("soft_f1_loss")
 
+from .functional_norm import (batch_norm, group_norm, instance_norm,  # noqa: E402
+                              layer_norm, rms_norm)
+
+__all__ += ["layer_norm", "rms_norm", "batch_norm", "group_norm", "instance_norm"]
+
+from . import functional_pool as _fp  # noqa: E402  (pooling)
+from .functional_pool import *  # noqa: E402,F401,F403
+
+__all__ += _fp.__all__
 
 # ---- distances and normalisation (chainrule/ops/distance.py) --------------------------------
 from ..ops.distance import cosine_similarity, normalize, pairwise_distance  # noqa: E402,F401
+
+__all__ += ["cosine_similarity", "normalize", "pairwise_distance"]
