@@ -32,7 +32,7 @@ _METHODS = {
     "index_select": indexing.index_select, "index_add": indexing.index_add,
     "narrow": indexing.narrow, "take_along_dim": indexing.take_along_dim,
     "roll": indexing.roll, "scatter": indexing.scatter, "scatter_add": indexing.scatter_add,
-    "masked_select": indexing.masked_select, "masked_fill_": indexing.masked_fill_,
+    "masked_select": indexing.masked_select,
     "nonzero": indexing.nonzero, "argwhere": indexing.argwhere, "tril": indexing.tril,
     "triu": indexing.triu, "diag": indexing.diag, "diagonal": indexing.diagonal,
     "trace": indexing.trace,
@@ -84,3 +84,6 @@ for _name, _fn in (("nelement", _nelement), ("new_empty", _new_empty),
                    ("__round__", _round)):
     if not hasattr(Tensor, _name) or _name == "__round__":
         setattr(Tensor, _name, _fn)
+
+
+from . import _tensor_inplace_ops  # noqa: E402,F401  (scatter_, index_add_, ...)

@@ -241,21 +241,6 @@ def masked_fill(x, mask, value):
     return x.masked_fill(mask, value)
 
 
-def masked_fill_(x, mask, value):
-    """In place: x[mask] = value; recorded in the graph when ``value`` (or x) needs it."""
-    m = _bool_mask(mask, "masked_fill_")
-    try:
-        m = xp.broadcast_to(m, x.shape)
-    except ValueError:
-        raise ValueError(f"masked_fill_: mask of shape {m.shape} cannot be broadcast to the "
-                         f"tensor's shape {x.shape}") from None
-    if isinstance(value, _tensor()) and value.ndim:
-        raise ValueError(f"masked_fill_: value must be a number or a 0-d tensor, got shape "
-                         f"{value.shape}")
-    x[m] = value
-    return x
-
-
 def nonzero(x, *, as_tuple=False):
     """Indices of the non-zero elements: an (n, ndim) int64 tensor, or one tensor per dim."""
     Tensor = _tensor()

@@ -123,3 +123,41 @@ def test_trace(torch):
     same(cr.trace(cr.tensor([[1, 2], [3, 4]])), torch.trace(torch.tensor([[1, 2], [3, 4]])))
     with pytest.raises(ValueError, match="trace: expected a 2-D tensor"):
         cr.trace(cr.ones(3))
+
+
+def test_inplace_forms(torch):
+    labels = np.array([2, 0, 1, 2])
+    one_hot = cr.zeros(4, 3).scatter_(1, cr.tensor(labels).unsqueeze(1), 1.0)
+    same(one_hot, torch.zeros(4, 3).scatter_(1, torch.tensor(labels).unsqueeze(1), 1.0))
+    x, t = cr.zeros(3, 4), torch.zeros(3, 4)
+    view = x[0]
+    x.index_add_(0, cr.tensor([0, 0, 2]), cr.ones(3, 4))
+    t.index_add_(0, torch.tensor([0, 0, 2]), torch.ones(3, 4))
+    same(x, t)
+    assert view.tolist() == [2.0] * 4  # written into the same memory
+    same(x.index_fill_(1, cr.tensor([1]), -1.0), t.index_fill_(1, torch.tensor([1]), -1.0))
+    same(x.tril_(), t.tril_())
+    same(x.scatter_add_(0, cr.tensor([[1, 1, 0, 0]]), cr.ones(1, 4)),
+         t.scatter_add_(0, torch.tensor([[1, 1, 0, 0]]), torch.ones(1, 4)))
+    with pytest.raises(ValueError, match="masked_fill_: the result has shape"):
+        cr.zeros(3).masked_fill_(cr.ones(2, 3, dtype=cr.bool), 1.0)
+
+
+def test_inplace_forms_are_recorded(torch):
+    a, s = arr(3, 4), arr(2, 4, seed=1)
+    index = np.array([[0, 1, 2, 0], [2, 0, 0, 1]])
+
+    def run(lib, make):
+        x, src = make(a), make(s)
+        y = x * 2
+        y.scatter_(0, lib.tensor(index), src)
+        y.triu_(1)
+        (y * y).sum().backward()
+        return y, x.grad, src.grad
+
+    out = run(cr, lambda v: cr.tensor(v, requires_grad=True))
+    ref = run(torch, lambda v: torch.tensor(v, requires_grad=True))
+    for o, r in zip(out, ref):
+        np.testing.assert_allclose(o._data, r.detach().numpy())
+    with pytest.raises(RuntimeError, match="scatter_: a leaf tensor that requires grad"):
+        cr.ones(3, requires_grad=True).scatter_(0, cr.tensor([0]), 2.0)
