@@ -36,6 +36,33 @@ def _index_vector(index, n, op, what="index"):
 
 
 # ---- along one dim --------------------------------------------------------------------------
+def segment_sum_rows(grad, idx, n):
+    """A (n, ...) array whose row i is the sum of grad's rows j with idx[j] == i.
+
+    ``add.at`` does this one row at a time (12 ms for 4096 rows of 64 here). Instead the
+    occurrences of each index are ranked (first, second, ...) and added in rounds by rank:
+    within a round no index repeats, so a plain vectorised ``+=`` is exact. The rounds are as
+    many as the most repeated index; past 32 ``add.at`` is used after all."""
+    out = xp.zeros((n,) + grad.shape[1:], grad.dtype)
+    if idx.size == 0:
+        return out
+    order = xp.argsort(idx, kind="stable")
+    ordered = idx[order]
+    pos = xp.arange(idx.size)
+    first = xp.concatenate(([True], ordered[1:] != ordered[:-1]))
+    rank = pos - xp.maximum.accumulate(xp.where(first, pos, 0))
+    rounds = int(rank.max()) + 1
+    if rounds > 32:
+        return _add_at(out, idx, grad)
+    if rounds == 1:
+        out[idx] = grad
+        return out
+    for r in range(rounds):
+        rows = order[rank == r]
+        out[idx[rows]] += grad[rows]
+    return out
+
+
 class IndexSelect(Function):
     """Slices of ``x`` along ``axis`` at ``idx``; repeated indices add up in backward."""
 
@@ -44,9 +71,8 @@ class IndexSelect(Function):
         return xp.take(x, idx, axis=axis)
 
     def backward(self, grad):
-        g = xp.zeros(self.shape, grad.dtype)
-        _add_at(xp.moveaxis(g, self.axis, 0), self.idx, xp.moveaxis(grad, self.axis, 0))
-        return g, None, None
+        g = segment_sum_rows(xp.moveaxis(grad, self.axis, 0), self.idx, self.shape[self.axis])
+        return xp.moveaxis(g, 0, self.axis), None, None
 
 
 def index_select(x, dim, index):

@@ -36,11 +36,16 @@ def repeat_interleave(x, repeats=None, dim=None, *, output_size=None):
                          f"(one per element of the dim), got {counts.shape} {counts.dtype}")
     if counts.size and counts.min() < 0:
         raise ValueError(f"repeat_interleave: repeats must be non-negative, got {counts.min()}")
-    source = xp.repeat(xp.arange(n), counts.reshape(-1) if counts.size == n else int(counts))
-    if output_size is not None and output_size != source.size:
+    total = int(counts.sum()) if counts.size == n else n * int(counts)
+    if output_size is not None and output_size != total:
         raise ValueError(f"repeat_interleave: output_size={output_size} but the repeats give "
-                         f"{source.size}")
-    return IndexSelect.apply(x, source, axis)
+                         f"{total}")
+    if counts.size == 1:  # the same count everywhere: a broadcast, whose gradient is a sum
+        r = int(counts)
+        wide = x.unsqueeze(axis + 1)
+        return wide.expand(wide.shape[:axis + 1] + (r,) + wide.shape[axis + 2:]).reshape(
+            x.shape[:axis] + (n * r,) + x.shape[axis + 1:])
+    return IndexSelect.apply(x, xp.repeat(xp.arange(n), counts.reshape(-1)), axis)
 
 
 def tile(x, dims):

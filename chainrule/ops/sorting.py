@@ -78,12 +78,23 @@ def topk(x, k, dim=-1, largest=True, sorted=True):
         return _scalar_pair(x) if k else ValuesIndices(x.reshape(0), _tensor()._from_array(
             xp.zeros(0, xp.int64)))
     a = x._data
-    if k < n // 4 and a.dtype.kind == "f" and not xp.isnan(a).any():
+    finite = a.dtype.kind == "f" and k < n // 4 and xp.isfinite(a).all()
+    if finite and k <= 16:
+        # a few passes of argmax beat NumPy's argpartition (an introselect per row) by 5-10x
+        # for the small k of accuracy@k and beam search; chosen entries are masked with -inf,
+        # which no finite element equals
+        work = a.copy() if largest else -a
+        picks = []
+        for _ in range(k):
+            i = xp.argmax(work, axis=axis, keepdims=True)
+            xp.put_along_axis(work, i, -xp.inf, axis)
+            picks.append(i)
+        idx = xp.concatenate(picks, axis) if picks else xp.zeros(
+            a.shape[:axis] + (0,) + a.shape[axis + 1:], xp.int64)
+    elif finite:
         # partition first (linear), then sort only the k chosen
         key = -a if largest else a
-        part = xp.argpartition(key, k - 1, axis=axis) if k else xp.zeros(
-            a.shape[:axis] + (0,) + a.shape[axis + 1:], xp.int64)
-        part = xp.take(part, xp.arange(k), axis=axis)
+        part = xp.take(xp.argpartition(key, k - 1, axis=axis), xp.arange(k), axis=axis)
         inner = xp.argsort(xp.take_along_axis(key, part, axis), axis=axis, kind="stable")
         idx = xp.take_along_axis(part, inner, axis)
     else:

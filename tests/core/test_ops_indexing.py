@@ -17,6 +17,13 @@ def test_index_select(torch, dim, index):
           lambda x: torch.index_select(x, dim, torch.tensor(index)), arr(3, 4))
 
 
+@pytest.mark.parametrize("index", [idx(*([1] * 40 + [0, 2])),              # add.at past 32
+                                   idx(*np.random.default_rng(0).integers(0, 5, 60))])
+def test_index_select_many_repeats(torch, index):
+    parity(torch, lambda x: x.index_select(0, cr.tensor(index)),
+           lambda x: x.index_select(0, torch.tensor(index)), arr(5, 3))
+
+
 def test_index_add(torch):
     index = idx(0, 2, 0)
     check(torch, lambda x, s: x.index_add(1, cr.tensor(index), s, alpha=2.0),

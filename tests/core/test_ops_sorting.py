@@ -47,10 +47,20 @@ def test_topk(torch, k, dim, largest):
           lambda x: torch.topk(x, k, dim, largest=largest), a)
 
 
-def test_topk_big_row_uses_partition(torch):
-    a = distinct(3, 40)
-    parity(torch, lambda x: x.topk(5), lambda x: x.topk(5), a)
-    parity(torch, lambda x: x.topk(5, largest=False), lambda x: x.topk(5, largest=False), a)
+@pytest.mark.parametrize("k", [5, 20])  # repeated argmax for small k, else argpartition
+def test_topk_long_rows(torch, k):
+    a = distinct(3, 90)
+    parity(torch, lambda x: x.topk(k), lambda x: x.topk(k), a)
+    parity(torch, lambda x: x.topk(k, 0, largest=False), lambda x: x.topk(k, 0, largest=False),
+           a.T.copy())
+
+
+def test_topk_ties_and_infinities_match_torch(torch):
+    a = np.array([[1.0, 3.0, 3.0, -np.inf, 2.0, 0.0, np.inf, 1.0, 0.5] * 5])
+    for largest in (True, False):
+        out = cr.tensor(a).topk(3, largest=largest)
+        ref = torch.tensor(a).topk(3, largest=largest)
+        np.testing.assert_array_equal(out.values._data, ref.values.numpy())
 
 
 @pytest.mark.parametrize("k,dim,keepdim", [(1, -1, False), (3, 1, True), (2, 0, False)])
