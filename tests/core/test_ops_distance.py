@@ -4,7 +4,7 @@ import pytest
 
 import chainrule as cr
 import chainrule.nn.functional as F
-from ops_parity import arr, check
+from ops_parity import arr, check, parity
 
 
 @pytest.mark.parametrize("p,dim", [(2.0, 1), (1.0, -1), (3.0, 0)])
@@ -35,6 +35,23 @@ def test_cdist(torch, p):
           arr(3, 4), arr(5, 4, seed=1), rtol=1e-8)
     check(torch, lambda a, b: cr.cdist(a, b, p), lambda a, b: torch.cdist(a, b, p),
           arr(2, 3, 4), arr(2, 2, 4, seed=1), rtol=1e-8)
+
+
+@pytest.mark.parametrize("mode", ["use_mm_for_euclid_dist_if_necessary", "use_mm_for_euclid_dist"])
+def test_cdist_matrix_product_path(torch, mode):
+    # more than 25 rows: torch and chainrule both use ||a||^2 + ||b||^2 - 2 a.b
+    check(torch, lambda a, b: cr.cdist(a, b, compute_mode=mode),
+          lambda a, b: torch.cdist(a, b, compute_mode=mode), arr(30, 3), arr(2, 3, seed=1),
+          rtol=1e-8)
+    check(torch, lambda a, b: cr.cdist(a, b, compute_mode="use_mm_for_euclid_dist"),
+          lambda a, b: torch.cdist(a, b, compute_mode="use_mm_for_euclid_dist"),
+          arr(2, 3, 3), arr(1, 4, 3, seed=1), rtol=1e-8)
+
+
+def test_cdist_zero_distance_gradient(torch):
+    a = arr(30, 3)
+    parity(torch, lambda x: cr.cdist(x, x[:4].detach()), lambda x: torch.cdist(x, x[:4].detach()),
+           a, rtol=1e-6, atol=1e-6)
 
 
 def test_errors():
