@@ -32,12 +32,13 @@ def _pair(x, idx, axis):
 
 def _order(a, axis, descending, stable):
     """argsort along ``axis``; NaN counts as the largest value, as in torch. Descending order
-    keeps equal elements in their original order: a stable ascending sort of the reversed
-    array, reversed back."""
+    is an ascending sort of the reversed array, reversed back (stable, that keeps equal
+    elements in their original order)."""
+    kind = "stable" if stable else None  # NumPy's default introsort is 2-3x faster
     if not descending:
-        return xp.argsort(a, axis=axis, kind="stable" if stable else None)
+        return xp.argsort(a, axis=axis, kind=kind)
     n = a.shape[axis]
-    rev = xp.argsort(xp.flip(a, axis), axis=axis, kind="stable")
+    rev = xp.argsort(xp.flip(a, axis), axis=axis, kind=kind)
     return xp.flip(n - 1 - rev, axis)
 
 
