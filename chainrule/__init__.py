@@ -20,33 +20,9 @@ from .ops.misc import (allclose, cumsum, gather, is_tensor, isfinite, isinf, isn
 from .ops.shape import (cat, chunk, expand, flatten, flip, permute, reshape, split, squeeze,
                         stack, transpose, unbind, unsqueeze)
 
-from .ops.pointwise_math import (acos, arccos, arcsin, arctan, arctan2, asin, atan, atan2,
-                                 ceil, clamp_max, clamp_min, cos, cosh, equal, exp2, expm1,
-                                 fix, floor, frac, hypot, isclose, lerp, log1p, log2, log10,
-                                 reciprocal, round, rsqrt, sin, sinh, square, tan, trunc)
-from .ops.sorting import (argsort, bucketize, cummax, cummin, kthvalue, median, mode, msort,
-                          searchsorted, sort, topk)
-from .ops.reduce_more import (amax, amin, aminmax, count_nonzero, cumprod, logcumsumexp,
-                              std_mean, var_mean)
-from .ops.counting import bincount, histc, unique, unique_consecutive
-from .ops.indexing import (argwhere, diag, diagonal, index_add, index_select, masked_fill,
-                           masked_select, narrow, nonzero, roll, scatter, scatter_add,
-                           take_along_dim, trace, tril, triu)
-from .ops.einsum import (addmm, addmv, baddbmm, bmm, dot, einsum, ger, inner, mm, mv, outer)
-from .ops.rearrange import (cartesian_prod, meshgrid, moveaxis, movedim, repeat_interleave,
-                            swapaxes, swapdims, tile, unflatten)
-from .ops.distance import cdist
-from .ops.misc import all, any, sign
-from .random_ops import (bernoulli, empty_like, logspace, multinomial, normal, randint_like)
-from .settings import (finfo, get_default_dtype, iinfo, initial_seed, is_complex,
-                       is_floating_point, seed, set_default_dtype, set_printoptions)
-from .ops.aliases import (add, addcdiv, addcmul, broadcast_shapes, broadcast_tensors,
-                          broadcast_to, clone, detach, diff, div, divide, eq, floor_divide,
-                          fmod, ge, greater, greater_equal, gt, hstack, index_fill, isin, le,
-                          less, less_equal, logaddexp, logical_and, logical_not, logical_or,
-                          logical_xor, lt, mul, multiply, nan_to_num, nanmean, nansum, ne, neg,
-                          negative, not_equal, positive, remainder, select, sub, subtract, t,
-                          take, tensor_split, tensordot, true_divide, vstack, where)
+from .ops.conditional import where  # noqa: F811  (also torch.where(cond) alone)
+# the newer op families (topk, einsum, scatter, ...) load on first use: see _lazy_ops.py
+from ._lazy_ops import FUNCTIONS as _LAZY_FUNCTIONS
 
 clip = clamp
 
@@ -100,7 +76,8 @@ _LAZY_MODULES = ("nn", "optim", "metrics", "data", "datasets", "train", "autogra
 
 
 def __dir__():
-    return sorted(set(globals()) | set(_LAZY_MODULES) | {"save", "load"})
+    return sorted(set(globals()) | set(_LAZY_MODULES) | {"save", "load"}
+                  | set(_LAZY_FUNCTIONS))
 
 
 def __getattr__(name):
@@ -109,4 +86,8 @@ def __getattr__(name):
         return importlib.import_module(f".{name}", __name__)
     if name in ("save", "load"):
         return getattr(importlib.import_module(".io", __name__), name)
+    if name in _LAZY_FUNCTIONS:
+        from ._lazy_ops import load
+        globals()[name] = value = load(name)
+        return value
     raise AttributeError(f"module 'chainrule' has no attribute {name!r}")

@@ -5,9 +5,9 @@ Each computes the out-of-place result and writes it into the tensor's own array 
 see the change; the version counter is bumped). When autograd must record it, the result is
 computed from an alias holding the tensor's old node, and the tensor takes over the result's
 node, so later ops see the new value and its gradient, as torch's in-place ops do."""
+import importlib
+
 from .autograd.grad_mode import state as _grad_state
-from .ops import indexing
-from .ops.aliases import index_fill
 from .tensor import Tensor
 
 
@@ -15,8 +15,9 @@ def _needs_grad(t):
     return isinstance(t, Tensor) and t.requires_grad
 
 
-def _inplace(op, out_of_place):
+def _inplace(op, module, attr):
     def method(self, *args, **kwargs):
+        out_of_place = getattr(importlib.import_module(f"chainrule.{module}"), attr)
         records = _grad_state.enabled and (self.requires_grad or any(
             _needs_grad(a) for a in list(args) + list(kwargs.values())))
         if records:
@@ -41,17 +42,17 @@ def _inplace(op, out_of_place):
                 out.requires_grad
         return self
     method.__name__ = op
-    method.__doc__ = f"In-place {out_of_place.__name__}."
+    method.__doc__ = f"In-place chainrule.{attr}."
     return method
 
 
-_INPLACE = {
-    "scatter_": indexing.scatter, "scatter_add_": indexing.scatter_add,
-    "index_add_": indexing.index_add, "index_fill_": index_fill,
-    "masked_fill_": lambda x, mask, value: x.masked_fill(mask, value),
-    "tril_": indexing.tril, "triu_": indexing.triu,
-}
+# the out-of-place op of each, loaded on first use
+_INPLACE = {"scatter_": "indexing.scatter", "scatter_add_": "indexing.scatter_add",
+            "index_add_": "indexing.index_add", "index_fill_": "aliases.index_fill",
+            "masked_fill_": "indexing.masked_fill", "tril_": "indexing.tril",
+            "triu_": "indexing.triu"}
 
-for _name, _fn in _INPLACE.items():
+for _name, _where in _INPLACE.items():
     if not hasattr(Tensor, _name):
-        setattr(Tensor, _name, _inplace(_name, _fn))
+        _module, _attr = _where.split(".")
+        setattr(Tensor, _name, _inplace(_name, f"ops.{_module}", _attr))

@@ -6,8 +6,9 @@ import builtins
 from .._backend import xp
 from ._broadcast import as_index, is_index, normalize_dim
 from .einsum import einsum
+from .conditional import where  # noqa: F401  (torch.where's two spellings)
 from .elementwise import maximum, where as _where3
-from .indexing import IndexSelect, _index_vector, _one_axis, nonzero
+from .indexing import IndexSelect, _index_vector, _one_axis
 from .pointwise_math import log1p, trunc
 from .shape import cat, expand, getitem, split
 
@@ -79,13 +80,6 @@ negative = neg
 
 def positive(input):
     return input
-
-
-def where(condition, input=None, other=None):
-    """where(cond, x, y) picks elementwise; where(cond) alone is nonzero(cond, as_tuple=True)."""
-    if input is None and other is None:
-        return nonzero(_as(condition), as_tuple=True)
-    return _where3(condition, input, other)
 
 
 def _compare(name):
