@@ -72,11 +72,12 @@ __all__ = [
 # Submodules and save/load load on first use, keeping `import chainrule` fast; __dir__ lists
 # them so that dir() and tab completion see them before that.
 _LAZY_MODULES = ("nn", "optim", "metrics", "data", "datasets", "train", "autograd", "io",
-                 "cheatsheet")
+                 "cheatsheet", "utils", "backends", "cuda", "accelerator", "onnx",
+                 "distributed", "amp")
 
 
 def __dir__():
-    return sorted(set(globals()) | set(_LAZY_MODULES) | {"save", "load"}
+    return sorted(set(globals()) | set(_LAZY_MODULES) | {"save", "load", "autocast"}
                   | set(_LAZY_FUNCTIONS))
 
 
@@ -86,6 +87,8 @@ def __getattr__(name):
         return importlib.import_module(f".{name}", __name__)
     if name in ("save", "load"):
         return getattr(importlib.import_module(".io", __name__), name)
+    if name == "autocast":
+        return importlib.import_module(".amp", __name__).autocast
     if name in _LAZY_FUNCTIONS:
         from ._lazy_ops import load
         globals()[name] = value = load(name)

@@ -1,6 +1,6 @@
 """Neural network building blocks, as torch.nn: Module and containers, layers, activations,
 losses, ``init`` and ``functional``."""
-from . import functional, init, utils
+from . import functional, init, parallel, utils
 from .activation import (ELU, GELU, LeakyReLU, LogSigmoid, LogSoftmax, ReLU, SiLU, Sigmoid,
                          Softmax, Softplus, Tanh)
 from .container import ModuleDict, ModuleList, Sequential
@@ -26,7 +26,7 @@ __all__ = [
     "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "MSELoss", "L1Loss",
     "HuberLoss", "SmoothL1Loss", "KLDivLoss",
     "RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell",
-    "functional", "init", "utils",
+    "functional", "init", "utils", "parallel",
     "LayerNorm", "RMSNorm", "GroupNorm", "BatchNorm1d", "BatchNorm2d", "BatchNorm3d",
     "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d",
     "MaxPool1d", "MaxPool2d", "MaxPool3d", "AvgPool1d", "AvgPool2d", "AvgPool3d",
