@@ -18,7 +18,7 @@ def _tensor():
     return Tensor
 
 
-def _wrap_float_check(x, op):
+def _check_numeric(x, op):
     if x.dtype.kind not in "biufc":
         raise TypeError(f"{op}: expected a numeric tensor, got {x.dtype}")
 
@@ -110,7 +110,7 @@ def _unary(name, f, deriv, doc):
                                   "__doc__": doc})
 
     def op(x):
-        _wrap_float_check(x, name.lower())
+        _check_numeric(x, name.lower())
         return cls.apply(x)
     op.__name__, op.__doc__ = name.lower(), doc
     return cls, op

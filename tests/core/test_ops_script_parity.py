@@ -43,3 +43,15 @@ def test_script_runs_the_same(torch):
         results.append([t.detach().numpy() for t in (loss, acc, sim, probs, xs.grad, ws.grad)])
     for mine, ref in zip(*results):
         np.testing.assert_allclose(mine, ref, rtol=1e-9, atol=1e-10)
+
+
+def test_op_families_load_on_first_use():
+    import subprocess
+    import sys
+    code = ("import sys, chainrule as cr; "
+            "assert 'chainrule.ops.sorting' not in sys.modules; "
+            "stub = cr.Tensor.topk; x = cr.tensor([3.0, 1.0, 2.0]); "
+            "assert x.topk(2).indices.tolist() == [0, 2]; "
+            "assert cr.Tensor.topk is not stub and 'chainrule.ops.sorting' in sys.modules; "
+            "assert cr.einsum('i,i->', x, x).item() == 14.0 and 'einsum' in dir(cr)")
+    subprocess.run([sys.executable, "-c", code], check=True)
