@@ -16,8 +16,8 @@ FUNCTION_MODULES = {
     "ops.indexing": "argwhere diag diagonal index_add index_select masked_fill masked_select "
                     "narrow nonzero roll scatter scatter_add take_along_dim trace tril triu",
     "ops.einsum": "addmm addmv baddbmm bmm dot einsum ger inner mm mv outer",
-    "ops.rearrange": "cartesian_prod meshgrid moveaxis movedim repeat_interleave swapaxes "
-                     "swapdims tile unflatten",
+    "ops.rearrange": "cartesian_prod fliplr flipud meshgrid moveaxis movedim repeat_interleave "
+                     "rot90 swapaxes swapdims tile unflatten",
     "ops.distance": "cdist",
     "ops.misc": "all any sign",
     "ops.aliases": "add addcdiv addcmul broadcast_shapes broadcast_tensors broadcast_to clone "

@@ -1,9 +1,10 @@
 """Rearranging elements: repeat_interleave, tile, movedim / moveaxis, swapaxes / swapdims,
-unflatten, meshgrid and cartesian_prod, all built on the differentiable shape ops."""
+unflatten, meshgrid, cartesian_prod, rot90, fliplr / flipud, all built on the differentiable
+shape ops."""
 from .._backend import xp
 from ._broadcast import as_index, as_sizes, is_index, normalize_dim
 from .indexing import IndexSelect
-from .shape import expand, permute, repeat, reshape, stack, transpose
+from .shape import expand, flip, permute, repeat, reshape, stack, transpose
 
 
 def _tensor():
@@ -127,3 +128,34 @@ def cartesian_prod(*tensors):
         return tensors[0]
     grids = meshgrid(*tensors, indexing="ij")
     return stack([g.reshape(-1) for g in grids], dim=1)
+
+
+def rot90(x, k=1, dims=(0, 1)):
+    """Rotate by 90 degrees k times in the plane of ``dims``, from the first towards the
+    second (a flip and a transpose, so the gradient is exact)."""
+    dims = tuple(dims)
+    if len(dims) != 2:
+        raise ValueError(f"rot90: dims must name two dims, got {dims}")
+    if x.ndim < 2:
+        raise ValueError(f"rot90: expected a tensor with at least 2 dims, got shape {x.shape}")
+    d0, d1 = normalize_dim(dims, x.ndim, "rot90", unique=True)
+    k = as_index(k, "rot90", "k") % 4
+    if k == 0:
+        return x.clone()
+    if k == 2:
+        return flip(x, (d0, d1))
+    if k == 1:
+        return transpose(flip(x, (d1,)), d0, d1)
+    return flip(transpose(x, d0, d1), (d1,))
+
+
+def fliplr(x):
+    if x.ndim < 2:
+        raise ValueError(f"fliplr: expected a tensor with at least 2 dims, got shape {x.shape}")
+    return flip(x, (1,))
+
+
+def flipud(x):
+    if x.ndim < 1:
+        raise ValueError("flipud: expected a tensor with at least 1 dim, got a 0-d tensor")
+    return flip(x, (0,))

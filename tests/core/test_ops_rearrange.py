@@ -84,3 +84,17 @@ def test_as_and_like_helpers(torch):
     e = cr.tensor([1.0]).new_empty(2, 3)
     assert e.shape == (2, 3) and e.dtype == cr.float32
     assert cr.ones(2, 3).nelement() == 6 == cr.numel(cr.ones(2, 3))
+
+
+@pytest.mark.parametrize("k,dims", [(1, (0, 1)), (2, (0, 1)), (3, (1, 2)), (-1, (2, 0)),
+                                    (0, (0, 1)), (5, (1, 0))])
+def test_rot90(torch, k, dims):
+    check(torch, lambda x: cr.rot90(x, k, dims), lambda x: torch.rot90(x, k, dims), arr(2, 3, 4))
+    check(torch, lambda x: x.rot90(k, dims), lambda x: x.rot90(k, dims), arr(2, 3, 4))
+
+
+def test_fliplr_flipud(torch):
+    check(torch, cr.fliplr, torch.fliplr, arr(2, 3))
+    check(torch, lambda x: x.flipud(), lambda x: x.flipud(), arr(3, 2))
+    with pytest.raises(ValueError, match="fliplr: expected a tensor with at least 2 dims"):
+        cr.fliplr(cr.ones(3))
