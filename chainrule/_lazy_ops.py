@@ -40,7 +40,7 @@ _RENAMED = {"fix": ("ops.pointwise_math", "trunc"), "arcsin": ("ops.pointwise_ma
             "moveaxis": ("ops.rearrange", "movedim"), "swapdims": ("ops.rearrange", "swapaxes"),
             "greater": ("ops.aliases", "gt"), "greater_equal": ("ops.aliases", "ge"),
             "less": ("ops.aliases", "lt"), "less_equal": ("ops.aliases", "le"),
-            "not_equal": ("ops.aliases", "ne")}
+            "not_equal": ("ops.aliases", "ne"), "unfold": ("ops.rearrange", "unfold")}
 # module functions that torch has no Tensor method for
 _NOT_METHODS = set("bucketize searchsorted meshgrid cartesian_prod cdist empty_like logspace "
                    "normal randint_like finfo iinfo get_default_dtype set_default_dtype "

@@ -1,7 +1,8 @@
 """Rearranging elements: repeat_interleave, tile, movedim / moveaxis, swapaxes / swapdims,
-unflatten, meshgrid, cartesian_prod, rot90, fliplr / flipud, all built on the differentiable
-shape ops."""
+unflatten, meshgrid, cartesian_prod, rot90, fliplr / flipud (built on the differentiable shape
+ops), and Tensor.unfold's sliding windows."""
 from .._backend import xp
+from ..autograd.function import Function
 from ._broadcast import as_index, as_sizes, is_index, normalize_dim
 from .indexing import IndexSelect
 from .shape import expand, flip, permute, repeat, reshape, stack, transpose
@@ -159,3 +160,40 @@ def flipud(x):
     if x.ndim < 1:
         raise ValueError("flipud: expected a tensor with at least 1 dim, got a 0-d tensor")
     return flip(x, (0,))
+
+
+class Unfold(Function):
+    """Sliding windows of ``size`` every ``step`` along ``axis``, as a new last dim."""
+
+    def forward(self, x, axis, size, step):
+        self.shape, self.args = x.shape, (axis, size, step)
+        windows = xp.lib.stride_tricks.sliding_window_view(x, size, axis=axis)
+        cut = [slice(None)] * windows.ndim
+        cut[axis] = slice(None, None, step)
+        return xp.ascontiguousarray(windows[tuple(cut)])
+
+    def backward(self, grad):
+        axis, size, step = self.args
+        g = xp.zeros(self.shape, grad.dtype)
+        count = grad.shape[axis]
+        # one pass per offset inside the window: there the windows' positions are distinct
+        for j in range(size):
+            cut = [slice(None)] * g.ndim
+            cut[axis] = slice(j, j + step * (count - 1) + 1, step)
+            g[tuple(cut)] += grad[..., j]
+        return g, None, None, None
+
+
+def unfold(x, dimension, size, step):
+    """Tensor.unfold: every window of ``size`` elements, ``step`` apart, along ``dimension``;
+    the windows form a new last dim."""
+    axis = normalize_dim(as_index(dimension, "unfold"), x.ndim, "unfold")
+    axis = axis[0] if axis else 0
+    n = x.shape[axis] if x.ndim else 1
+    size, step = as_index(size, "unfold", "size"), as_index(step, "unfold", "step")
+    if step <= 0 or not 0 <= size <= n:
+        raise ValueError(f"unfold: size {size} must be in [0, {n}] and step {step} positive "
+                         f"(dim {dimension} of shape {x.shape})")
+    if x.ndim == 0:
+        return x.reshape(1)
+    return Unfold.apply(x, axis, size, step)

@@ -98,3 +98,11 @@ def test_fliplr_flipud(torch):
     check(torch, lambda x: x.flipud(), lambda x: x.flipud(), arr(3, 2))
     with pytest.raises(ValueError, match="fliplr: expected a tensor with at least 2 dims"):
         cr.fliplr(cr.ones(3))
+
+
+@pytest.mark.parametrize("dim,size,step", [(1, 2, 1), (-1, 3, 2), (0, 2, 3), (1, 5, 1)])
+def test_tensor_unfold(torch, dim, size, step):
+    check(torch, lambda x: x.unfold(dim, size, step), lambda x: x.unfold(dim, size, step),
+          arr(2, 5, 5) if dim == -1 else arr(5, 5))
+    with pytest.raises(ValueError, match="unfold: size 6 must be in"):
+        cr.ones(5).unfold(0, 6, 1)
