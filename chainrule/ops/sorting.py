@@ -106,7 +106,9 @@ def topk(x, k, dim=-1, largest=True, sorted=True):
 def _select_kth(x, axis, kth, keepdim):
     """The ``kth`` (0-based) smallest along ``axis``; a slice with a NaN gives that NaN."""
     a = x._data
-    idx = xp.take(xp.argsort(a, axis=axis, kind="stable"), [kth], axis=axis)
+    # a partition (linear) puts the kth in place; which of equal values it picks is not
+    # specified, as in torch
+    idx = xp.take(xp.argpartition(a, kth, axis=axis), [kth], axis=axis)
     if a.dtype.kind == "f":
         nan = xp.isnan(a)
         has_nan = nan.any(axis=axis, keepdims=True)
