@@ -356,6 +356,11 @@ from .functional_pool import *  # noqa: E402,F401,F403
 
 __all__ += _fp.__all__
 
+# ---- distances and normalisation (chainrule/ops/distance.py) --------------------------------
+from ..ops.distance import cosine_similarity, normalize, pairwise_distance  # noqa: E402,F401
+
+__all__ += ["cosine_similarity", "normalize", "pairwise_distance"]
+
 from .functional_conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d  # noqa: E402
 from ..ops.padding import pad  # noqa: E402
 from ..ops.interpolate import interpolate  # noqa: E402
