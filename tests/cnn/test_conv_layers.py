@@ -106,6 +106,8 @@ def test_device_and_dtype():
 @pytest.mark.parametrize("fn,args,kwargs", [
     (F.conv2d, ((2, 4, 6, 6), (4, 2, 3, 3), (4,)), {"stride": 2, "padding": 1, "groups": 2}),
     (F.conv1d, ((2, 2, 7), (4, 2, 3), (4,)), {"dilation": 2, "padding": "same"}),
+    (F.conv2d, ((2, 2, 5, 5), (4, 1, 3, 3), (4,)), {"stride": 2, "padding": 1, "groups": 2}),
+    (F.conv2d, ((1, 3, 7, 4), (3, 3, 2, 3), None), {"stride": (3, 2), "dilation": (2, 1)}),
     (F.conv_transpose2d, ((1, 4, 3, 4), (4, 1, 2, 3), (2,)),
      {"stride": 2, "padding": 1, "output_padding": 1, "groups": 2}),
     (F.conv_transpose1d, ((2, 2, 4), (2, 3, 3), None), {"stride": 3, "dilation": 2}),

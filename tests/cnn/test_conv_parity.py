@@ -54,11 +54,14 @@ def test_unbatched_input(compare, torch):
 
 
 def test_large_batch_is_processed_in_chunks(compare, torch, monkeypatch):
-    from chainrule.ops import conv
+    from chainrule.ops import conv, conv_depthwise
     monkeypatch.setattr(conv, "CHUNK_ELEMENTS", 500)    # a few images per chunk
+    monkeypatch.setattr(conv_depthwise, "CACHE_ELEMENTS", 200)
     rng = np.random.default_rng(0)
     compare(F.conv2d, torch.nn.functional.conv2d, [rng.standard_normal((7, 3, 6, 6)),
             rng.standard_normal((4, 3, 3, 3)), rng.standard_normal(4)], stride=2, padding=1)
+    compare(F.conv2d, torch.nn.functional.conv2d, [rng.standard_normal((7, 3, 6, 6)),
+            rng.standard_normal((6, 1, 3, 3)), None], padding=1, groups=3)
 
 
 def test_float32_stays_float32():
