@@ -115,12 +115,12 @@ def grouped_weight(w, groups):
         groups, o // groups, kh * kw * cg)
 
 
-def matmul_groups(cols, wg, out):
-    """out (N*L, O), channels-last, = cols[g] @ wg[g]^T for each group."""
+def matmul_groups(cols, wg):
+    """(N*L, O), channels-last: cols[g] @ wg[g]^T for each group. (No out=: NumPy's matmul
+    with out= and a transposed operand took 11.7 against 2.1 ms for (9216 x 400) @ (400 x 6).)"""
     if cols.shape[0] == 1:
-        xp.matmul(cols[0], wg[0].T, out=out)
-    else:
-        out[...] = xp.matmul(cols, wg.swapaxes(1, 2)).transpose(1, 0, 2).reshape(out.shape)
+        return cols[0] @ wg[0].T
+    return xp.matmul(cols, wg.swapaxes(1, 2)).transpose(1, 0, 2).reshape(cols.shape[1], -1)
 
 
 def convolve(x, w, stride, pads, dilation, groups, xl=None):
@@ -134,10 +134,15 @@ def convolve(x, w, stride, pads, dilation, groups, xl=None):
     if xl is None:
         xl = padded_nhwc(x, pads)
     length = out_hw[0] * out_hw[1]
-    out = xp.empty((n * length, o), x.dtype)
-    for lo, hi in chunks(n, c * kh * kw * length):
-        cols = columns(xl[lo:hi], groups, (kh, kw), stride, dilation, out_hw)
-        matmul_groups(cols, wg, out[lo * length:hi * length])
+    parts = chunks(n, c * kh * kw * length)
+    out = None if len(parts) == 1 else xp.empty((n * length, o), x.dtype)
+    for lo, hi in parts:
+        part = matmul_groups(columns(xl[lo:hi], groups, (kh, kw), stride, dilation, out_hw),
+                             wg)
+        if out is None:
+            out = part
+        else:
+            out[lo * length:hi * length] = part
     return out.reshape(n, out_hw[0], out_hw[1], o).transpose(0, 3, 1, 2)
 
 

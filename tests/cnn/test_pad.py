@@ -13,15 +13,16 @@ CASES = [("constant", (1, 2), 3), ("constant", (1, 2, 0, 3), 4),
 
 
 @pytest.mark.parametrize("mode,pad,ndim", CASES)
-def test_pad(compare, torch, mode, pad, ndim):
+def test_pad(torch_parity, torch, mode, pad, ndim):
     x = np.random.default_rng(0).standard_normal((2, 3, 4, 5)[-ndim:])
-    compare(lambda t: F.pad(t, pad, mode), lambda t: torch.nn.functional.pad(t, pad, mode), [x])
+    torch_parity(lambda t: F.pad(t, pad, mode),
+                 lambda t: torch.nn.functional.pad(t, pad, mode), [x])
 
 
-def test_constant_value(compare, torch):
+def test_constant_value(torch_parity, torch):
     x = np.random.default_rng(0).standard_normal((2, 3))
-    out = compare(lambda t: F.pad(t, (1, 1), value=2.5),
-                  lambda t: torch.nn.functional.pad(t, (1, 1), value=2.5), [x])
+    out = torch_parity(lambda t: F.pad(t, (1, 1), value=2.5),
+                       lambda t: torch.nn.functional.pad(t, (1, 1), value=2.5), [x])
     assert out._data[0, 0] == 2.5
 
 
