@@ -28,6 +28,7 @@ def test_constant_value(torch_parity, torch):
 
 @pytest.mark.parametrize("mode,pad,shape,match", [
     ("constant", (1, 2, 3), (2, 3), "even number"),
+    ("constant", (1.0, 2), (2, 3), "even number"),
     ("constant", (1, 1) * 3, (2, 3), "only 2"),
     ("constant", (-3, 0), (2, 2), "crops more"),
     ("reflect", (3, 0), (1, 2, 3), "at most 2"),
