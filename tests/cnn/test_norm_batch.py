@@ -31,7 +31,8 @@ def _steps(torch, ours, theirs, shape, rng, train_steps=3):
 
 
 BATCH_CASES = [("BatchNorm1d", (4, 3)), ("BatchNorm1d", (3, 3, 5)),
-               ("BatchNorm2d", (2, 3, 4, 5)), ("BatchNorm3d", (2, 3, 2, 2, 3))]
+               ("BatchNorm2d", (2, 3, 4, 5)), ("BatchNorm2d", (4, 3, 4, 4)),
+               ("BatchNorm3d", (2, 3, 2, 2, 3))]
 
 
 @pytest.mark.parametrize("cls,shape", BATCH_CASES)
