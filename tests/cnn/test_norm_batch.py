@@ -76,7 +76,7 @@ def test_functional_batch_norm(torch, rng, training):
 
 
 @pytest.mark.parametrize("shape,groups", [((2, 4), 2), ((2, 4, 3), 1), ((2, 4, 3), 4),
-                                          ((2, 4, 2, 3), 2)])
+                                          ((2, 4, 2, 3), 2), ((4, 4, 16), 2)])
 @pytest.mark.parametrize("affine", [True, False])
 def test_group_norm_module(torch, rng, shape, groups, affine):
     ours = cr.nn.GroupNorm(groups, 4, eps=1e-3, affine=affine, dtype=cr.float64)
