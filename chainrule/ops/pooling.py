@@ -24,12 +24,12 @@ def pool_geometry(size, kernel, stride, padding, dilation, ceil_mode):
 
 
 def _views(a, kernel, stride, dilation, out):
-    """(offset number, tuple of per-dim offsets, strided view) for each kernel offset."""
+    """(offset number, strided view) for each kernel offset, in row-major (scan) order."""
     lead = (slice(None),) * (a.ndim - len(kernel))
     for k, offs in enumerate(itertools.product(*[range(n) for n in kernel])):
         index = lead + tuple(slice(j * d, j * d + (o - 1) * s + 1, s)
                              for j, d, s, o in zip(offs, dilation, stride, out))
-        yield k, offs, a[index]
+        yield k, a[index]
 
 
 def _keep_larger(out, arg, v, label, nan_aware):
@@ -75,7 +75,7 @@ class MaxPool(Function):
         arg_dtype = xp.uint8 if n_off < 256 else xp.int32
         nan_aware = x.dtype.kind == "f" and x.size and xp.isnan(x.min())
         out = arg = None
-        for k, _, v in _views(padded, kernel, stride, dilation, out_shape):
+        for k, v in _views(padded, kernel, stride, dilation, out_shape):
             if out is None:
                 if any(padding):
                     # A window may start in padding: start from -inf at the first offset that
@@ -120,9 +120,13 @@ class MaxPool(Function):
     def backward(self, grad, grad_indices=None):
         kernel, stride, padding, dilation = self.options
         x_shape, padded_shape, out_shape = self.geometry
-        gi = xp.zeros(padded_shape, grad.dtype)
         disjoint = all(s >= dl * (k - 1) + 1 for k, s, dl in zip(kernel, stride, dilation))
-        for k, _, v in _views(gi, kernel, stride, dilation, out_shape):
+        # Windows that tile the input exactly write every position: no zero fill needed.
+        tiled = disjoint and all(dl == 1 and s == k and o * s == n for k, s, dl, o, n in
+                                 zip(kernel, stride, dilation, out_shape, padded_shape[-len(
+                                     kernel):]))
+        gi = (xp.empty if tiled else xp.zeros)(padded_shape, grad.dtype)
+        for k, v in _views(gi, kernel, stride, dilation, out_shape):
             won = self.arg == k
             if disjoint:                 # windows do not overlap: each position once
                 xp.multiply(grad, won, out=v)
@@ -168,7 +172,7 @@ class AvgPool(Function):
         out_shape, right = [g[0] for g in geo], [g[1] for g in geo]
         padded = _pad(x, padding, right, 0)
         out = None
-        for _, _, v in _views(padded, kernel, stride, ones, out_shape):
+        for _, v in _views(padded, kernel, stride, ones, out_shape):
             if out is None:
                 out = v.copy()
             else:
@@ -188,7 +192,7 @@ class AvgPool(Function):
         x_shape, padded_shape, out_shape = self.geometry
         g = grad / self.div
         gi = xp.zeros(padded_shape, grad.dtype)
-        for _, _, v in _views(gi, kernel, stride, (1,) * len(kernel), out_shape):
+        for _, v in _views(gi, kernel, stride, (1,) * len(kernel), out_shape):
             v += g
         return _crop(gi, x_shape, padding)
 
