@@ -1,9 +1,9 @@
 """Row normalisations as fused Functions: layer_norm and rms_norm (and the row kernels that
 group_norm and instance_norm share).
 
-The input is viewed as a (rows, n) matrix whose rows are normalised on their own. Forward makes
-one pass for the statistics and saves the normalised input and 1/std per row; backward needs
-nothing else:
+The input is viewed as a (rows, n) matrix whose rows are normalised on their own. Forward takes
+the mean, then the variance of the centred rows (two passes, stable in float32), and saves the
+normalised input and 1/std per row; backward needs nothing else:
 
     xhat = (x - mean) * rstd,  rstd = 1 / sqrt(var + eps)   (biased variance)
     dx = rstd * (g - mean(g) - xhat * mean(g * xhat)),      g = dy * weight
