@@ -86,3 +86,16 @@ def test_flatten_then_unflatten_round_trip():
     x = cr.randn(2, 3, 4, 5)
     seq = cr.nn.Sequential(cr.nn.Flatten(), cr.nn.Unflatten(1, (3, 4, 5)), cr.nn.Identity())
     np.testing.assert_array_equal(seq(x).numpy(), x.numpy())
+
+
+def test_gradcheck_with_a_fixed_mask():
+    from chainrule.autograd import gradcheck
+    x = cr.tensor(np.random.default_rng(0).standard_normal((2, 4, 3)), requires_grad=True)
+
+    def seeded(fn):
+        def run(x):
+            cr.manual_seed(5)                         # the same mask on every call
+            return fn(x)
+        return run
+    assert gradcheck(seeded(lambda x: F.dropout1d(x, 0.4)), (x,))
+    assert gradcheck(seeded(lambda x: F.alpha_dropout(x, 0.3, training=True)), (x,))
