@@ -31,7 +31,9 @@ class Adam(Optimizer):
         amsgrad: divide by the running maximum of :math:`v` (AMSGrad).
         maximize: ascend the objective instead of descending it.
         decoupled_weight_decay: AdamW's weight decay.
-        foreach, fused: accepted for PyTorch compatibility; there is one implementation.
+        foreach, fused: accepted and kept in the groups, as in PyTorch; there is one
+            implementation. ``differentiable`` and ``capturable`` (where PyTorch has them) must
+            stay False.
 
     State per parameter: ``step`` (int), ``exp_avg`` (:math:`m`), ``exp_avg_sq`` (:math:`v`),
     ``max_exp_avg_sq`` (:math:`\hat v`, with amsgrad).
@@ -42,10 +44,9 @@ class Adam(Optimizer):
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  amsgrad=False, *, foreach=None, maximize=False, capturable=False,
                  differentiable=False, fused=None, decoupled_weight_decay=False):
-        if differentiable or capturable:
-            raise ValueError(f"{self._name}: differentiable and capturable are not supported")
         defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
-                        amsgrad=amsgrad, maximize=maximize,
+                        amsgrad=amsgrad, maximize=maximize, foreach=foreach,
+                        capturable=capturable, differentiable=differentiable, fused=fused,
                         decoupled_weight_decay=decoupled_weight_decay)
         super().__init__(params, defaults)
 

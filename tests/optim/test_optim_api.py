@@ -135,7 +135,7 @@ def test_state_dict_layout_matches_torch(torch, rng):
     for name, kw in ALL:
         ours = _params(rng)
         theirs = [torch.tensor(p._data.copy(), requires_grad=True) for p in ours]
-        opt_c = getattr(optim, name)(ours, **kw)
+        opt_c = getattr(optim, name)(ours, foreach=False, **kw)
         kw_t = {k: v for k, v in kw.items() if k != "l1"}
         opt_t = getattr(torch.optim, name)(theirs, foreach=False, **kw_t)
         for p, q in zip(ours, theirs):
@@ -151,6 +151,7 @@ def test_state_dict_layout_matches_torch(torch, rng):
                                     "momentum_buffer"] is not None
         assert [g["params"] for g in sd_c["param_groups"]] == \
             [g["params"] for g in sd_t["param_groups"]]
+        assert set(sd_t["param_groups"][0]) <= set(sd_c["param_groups"][0]), name
         for key, value in sd_c["param_groups"][0].items():
             if key in sd_t["param_groups"][0]:
                 assert value == sd_t["param_groups"][0][key], (name, key)
