@@ -2,7 +2,7 @@
 from .._backend import xp
 from .._blas import axpby
 from . import _parallel as parallel
-from .optimizer import Optimizer, check_number, direction
+from .optimizer import Optimizer, check_betas, check_number, direction
 
 
 class Adam(Optimizer):
@@ -54,12 +54,7 @@ class Adam(Optimizer):
         name = self._name
         check_number(name, "lr", group["lr"], lambda v: v >= 0, "lr >= 0", "learning rate")
         check_number(name, "eps", group["eps"], lambda v: v >= 0, "eps >= 0", "epsilon value")
-        betas = group["betas"]
-        if len(betas) != 2:
-            raise ValueError(f"{name}: betas must be a pair (beta1, beta2), got {betas}")
-        for i, b in enumerate(betas):
-            check_number(name, f"betas[{i}]", b, lambda v: 0 <= v < 1, f"0 <= betas[{i}] < 1",
-                         f"beta parameter at index {i}")
+        check_betas(name, group["betas"])
         check_number(name, "weight_decay", group["weight_decay"], lambda v: v >= 0,
                      "weight_decay >= 0", "weight_decay value")
 

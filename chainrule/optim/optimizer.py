@@ -302,3 +302,12 @@ def check_number(opt, arg, value, ok, expected, what=None):
         raise TypeError(f"{opt}: {arg} must be a real number, got {type(value).__name__}")
     if not ok(value):
         raise ValueError(f"{opt}: invalid {what or arg}: {value} (expected {expected})")
+
+
+def check_betas(opt, betas):
+    """Raise unless ``betas`` is a pair of numbers in [0, 1) (Adam and its relatives)."""
+    if isinstance(betas, (str, bytes)) or not hasattr(betas, "__len__") or len(betas) != 2:
+        raise ValueError(f"{opt}: betas must be a pair (beta1, beta2), got {betas!r}")
+    for i, b in enumerate(betas):
+        check_number(opt, f"betas[{i}]", b, lambda v: 0 <= v < 1, f"0 <= betas[{i}] < 1",
+                     f"beta parameter at index {i}")

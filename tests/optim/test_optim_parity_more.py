@@ -178,6 +178,12 @@ def test_torch_state_dict_loads_and_training_continues_identically(name, kw, tor
     ("Adadelta", dict(rho=1.5), "Adadelta: invalid rho value: 1.5 (expected 0 <= rho <= 1)"),
     ("Adadelta", dict(eps=-1e-6), "Adadelta: invalid epsilon value: -1e-06"),
     ("Adadelta", dict(weight_decay=-0.1), "Adadelta: invalid weight_decay value: -0.1"),
+    ("Adamax", dict(lr=-1.0), "Adamax: invalid learning rate: -1.0"),
+    ("Adamax", dict(betas=(1.0, 0.999)), "Adamax: invalid beta parameter at index 0: 1.0"),
+    ("Adamax", dict(betas=(0.9, -0.1)), "invalid beta parameter at index 1: -0.1"),
+    ("Adamax", dict(betas=0.9), "Adamax: betas must be a pair (beta1, beta2), got 0.9"),
+    ("Adamax", dict(eps=-1.0), "Adamax: invalid epsilon value: -1.0"),
+    ("Adamax", dict(weight_decay=-0.1), "Adamax: invalid weight_decay value: -0.1"),
 ])
 def test_invalid_hyper_parameters_raise_naming_the_argument(name, kw, message, rng):
     params = [Parameter(rng.standard_normal(3))]
@@ -185,7 +191,7 @@ def test_invalid_hyper_parameters_raise_naming_the_argument(name, kw, message, r
         getattr(optim, name)(params, **kw)
     assert message in str(info.value)
     opt = getattr(optim, name)(params)
-    with pytest.raises(ValueError, match="invalid"):  # a group override is checked too
+    with pytest.raises(ValueError, match=f"{name}: "):  # a group override is checked too
         opt.add_param_group({"params": [Parameter(np.zeros(2))], **kw})
 
 
