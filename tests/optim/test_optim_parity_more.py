@@ -184,6 +184,11 @@ def test_torch_state_dict_loads_and_training_continues_identically(name, kw, tor
     ("Adamax", dict(betas=0.9), "Adamax: betas must be a pair (beta1, beta2), got 0.9"),
     ("Adamax", dict(eps=-1.0), "Adamax: invalid epsilon value: -1.0"),
     ("Adamax", dict(weight_decay=-0.1), "Adamax: invalid weight_decay value: -0.1"),
+    ("NAdam", dict(lr=-1.0), "NAdam: invalid learning rate: -1.0"),
+    ("NAdam", dict(betas=(0.9, 1.0)), "NAdam: invalid beta parameter at index 1: 1.0"),
+    ("NAdam", dict(eps=-1.0), "NAdam: invalid epsilon value: -1.0"),
+    ("NAdam", dict(weight_decay=-0.1), "NAdam: invalid weight_decay value: -0.1"),
+    ("NAdam", dict(momentum_decay=-0.1), "NAdam: invalid momentum_decay value: -0.1"),
 ])
 def test_invalid_hyper_parameters_raise_naming_the_argument(name, kw, message, rng):
     params = [Parameter(rng.standard_normal(3))]
