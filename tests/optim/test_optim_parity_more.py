@@ -33,7 +33,8 @@ CONFIGS = (
     + [("RAdam", dict(lr=0.05, **c)) for c in _combos(
         betas=[(0.9, 0.999), (0.6, 0.9)], weight_decay=[0.0, 0.1], maximize=[False, True],
         decoupled_weight_decay=[False, True])]
-    + [("RAdam", dict(lr=0.05, betas=(0.3, 0.5), eps=1e-3))]  # rectified from step 2
+    # beta2 = 0.5: rho_inf = 3, so never rectified (plain momentum steps throughout)
+    + [("RAdam", dict(lr=0.05, betas=(0.3, 0.5), eps=1e-3))]
 )
 
 
@@ -189,6 +190,11 @@ def test_torch_state_dict_loads_and_training_continues_identically(name, kw, tor
     ("NAdam", dict(eps=-1.0), "NAdam: invalid epsilon value: -1.0"),
     ("NAdam", dict(weight_decay=-0.1), "NAdam: invalid weight_decay value: -0.1"),
     ("NAdam", dict(momentum_decay=-0.1), "NAdam: invalid momentum_decay value: -0.1"),
+    ("RAdam", dict(lr=-1.0), "RAdam: invalid learning rate: -1.0"),
+    ("RAdam", dict(betas=(-0.1, 0.9)), "RAdam: invalid beta parameter at index 0: -0.1"),
+    ("RAdam", dict(betas=(0.9, 0.99, 0.9)), "RAdam: betas must be a pair"),
+    ("RAdam", dict(eps=-1.0), "RAdam: invalid epsilon value: -1.0"),
+    ("RAdam", dict(weight_decay=-0.1), "RAdam: invalid weight_decay value: -0.1"),
 ])
 def test_invalid_hyper_parameters_raise_naming_the_argument(name, kw, message, rng):
     params = [Parameter(rng.standard_normal(3))]
