@@ -32,6 +32,7 @@ def _set_grads(params, rng):
     ("Adam", dict(betas=(0.9, -0.1)), "invalid beta parameter at index 1: -0.1"),
     ("Adam", dict(eps=-1e-8), "Adam: invalid epsilon value: -1e-08"),
     ("Adam", dict(weight_decay=-0.1), "Adam: invalid weight_decay value: -0.1"),
+    ("Adam", dict(betas=0.9), "Adam: betas must be a pair (beta1, beta2), got 0.9"),
     ("AdamW", dict(lr=-0.5), "AdamW: invalid learning rate: -0.5"),
     ("SGD", dict(lr=-0.1), "SGD: invalid learning rate: -0.1"),
     ("SGD", dict(momentum=-0.9), "SGD: invalid momentum: -0.9 (expected momentum >= 0)"),
