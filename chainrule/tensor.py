@@ -371,15 +371,16 @@ def _format(t):
     if d.dtype not in (xp.float32, xp.int64, xp.bool_):
         extras.append(f"dtype=chainrule.{d.dtype}")
     if t.grad_fn is not None:
-        extras.append(f"grad_fn=<{type(t.grad_fn).__name__}Backward>")
+        name = type(t.grad_fn).__name__   # PyTorch-style Functions' nodes end in Backward
+        extras.append(f"grad_fn=<{name if name.endswith('Backward') else name + 'Backward'}>")
     elif t.requires_grad:
         extras.append("requires_grad=True")
     return "tensor(" + ", ".join([body] + extras) + ")"
 
 
-from .autograd import engine as _engine, function as _function  # noqa: E402
+from .autograd import engine as _engine, function as _function, ctx_function as _ctx  # noqa: E402
 from .autograd.engine import run_backward  # noqa: E402
 
-_engine.Tensor = _function.Tensor = Tensor
+_engine.Tensor = _function.Tensor = _ctx.Tensor = Tensor
 from .ops import elementwise as _ew, linalg as _linalg, shape as _shape  # noqa: E402
 from . import _tensor_methods, _tensor_inplace  # noqa: E402,F401  (attach methods to Tensor)

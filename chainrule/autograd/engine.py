@@ -125,13 +125,22 @@ def _run_node(node, grads, pending, handed_out, capture, needed):
     if type(result) is not tuple:
         result = (result,)
     inputs = node.inputs
-    if len(result) < len(inputs) and any(t is not None for t in inputs[len(result):]):
-        raise RuntimeError(f"{type(node).__name__}.backward returned {len(result)} gradients "
-                           f"for {len(inputs)} inputs")
+    if len(result) != len(inputs):
+        _check_count(node, result, inputs)
     name = type(node).__name__
     for t, g in zip(inputs, result):
         if t is not None and g is not None:
             _deliver(t, g, pending, handed_out, capture, name, needed)
+
+
+def _check_count(node, result, inputs):
+    """Fewer gradients than inputs is fine when the rest need none; extra ones only as None."""
+    n = len(inputs)
+    if (len(result) < n and any(t is not None for t in inputs[len(result):])) or \
+            any(g is not None for g in result[n:]):
+        raise RuntimeError(f"{type(node).__name__}.backward returned {len(result)} gradients "
+                           f"for {n} inputs (one per positional argument of forward, None "
+                           "where an input needs none)")
 
 
 def _deliver(t, g, pending, handed_out, capture, op_name, needed):
