@@ -30,7 +30,7 @@ class Function:
     # Graph bookkeeping lives in slots; what forward saves lives in __dict__, so freeing a node
     # after backward (retain_graph=False) is one dict clear that keeps the graph's shape intact.
     __slots__ = ("inputs", "needs_input_grad", "n_outputs", "freed", "saved_versions",
-                 "__dict__", "__weakref__")
+                 "_tensor_hooks", "__dict__", "__weakref__")
 
     # Set False on ops whose backward handles None for outputs that received no gradient.
     materialize_grads = True
