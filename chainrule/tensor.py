@@ -387,4 +387,4 @@ _engine.Tensor = _function.Tensor = _ctx.Tensor = _hooks.Tensor = Tensor
 Tensor.register_hook = _hooks.register_hook
 Tensor.register_post_accumulate_grad_hook = _hooks.register_post_accumulate_grad_hook
 from .ops import elementwise as _ew, linalg as _linalg, shape as _shape  # noqa: E402
-from . import _tensor_methods, _tensor_inplace  # noqa: E402,F401  (attach methods to Tensor)
+from . import _tensor_methods, _tensor_inplace, _tensor_random  # noqa: E402,F401  (methods)
