@@ -361,6 +361,10 @@ from ..ops.distance import cosine_similarity, normalize, pairwise_distance  # no
 
 __all__ += ["cosine_similarity", "normalize", "pairwise_distance"]
 
+from .dropout import alpha_dropout, dropout1d, dropout2d, dropout3d  # noqa: E402
+
+__all__ += ["dropout1d", "dropout2d", "dropout3d", "alpha_dropout"]
+
 from .functional_conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d  # noqa: E402
 from ..ops.padding import pad  # noqa: E402
 from ..ops.interpolate import interpolate  # noqa: E402
