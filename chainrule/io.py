@@ -293,6 +293,14 @@ def _check_map_location(map_location):
         check_device("load(map_location=...)", target)
 
 
+def source_name(f):
+    """How messages name the file: its path, a file object's name, or ``<BytesIO>``."""
+    if not _is_file_object(f):
+        return os.fspath(f)
+    name = getattr(f, "name", None)
+    return str(name) if isinstance(name, (str, os.PathLike)) else f"<{type(f).__name__}>"
+
+
 def _read_bytes(f):
     """(bytearray of the whole file, name for messages) from a path or binary file object."""
     if _is_file_object(f):
@@ -302,9 +310,7 @@ def _read_bytes(f):
         if isinstance(data, str):
             raise TypeError("load: expected a binary file object (open(path, 'rb')), got a "
                             "text one")
-        name = getattr(f, "name", None)
-        return bytearray(data), (str(name) if isinstance(name, (str, bytes, os.PathLike))
-                                 else f"<{type(f).__name__}>")
+        return bytearray(data), source_name(f)
     path = os.fspath(f)
     with open(path, "rb") as fh:
         size = os.fstat(fh.fileno()).st_size

@@ -1,6 +1,7 @@
 """LRScheduler: the base of the learning-rate schedules (bookkeeping, state dicts)."""
 import warnings
 
+from ._state_check import check_scheduler_state
 from .optimizer import Optimizer
 
 _EPOCH_WARNING = ("passing an epoch to scheduler.step() is deprecated (as in PyTorch); the "
@@ -84,4 +85,6 @@ class LRScheduler:
         return {k: v for k, v in self.__dict__.items() if k != "optimizer"}
 
     def load_state_dict(self, state_dict):
+        """Restore ``state_dict()``'s entries (each checked to be of its attribute's kind)."""
+        check_scheduler_state(self, state_dict)
         self.__dict__.update(state_dict)
