@@ -30,6 +30,8 @@ def check_optimizer_state(opt, state_dict):
             raise ValueError(f"{name}: param_groups[{i}]['params'] must be a list of parameter "
                              f"indices, got {_kind(params)}")
         for key, value in group.items():
+            if not isinstance(key, str):
+                raise ValueError(f"{name}: param_groups[{i}] has a non-string key {key!r}")
             default = opt.defaults.get(key)
             if key in opt.defaults and not _same_kind(default, value):
                 raise ValueError(f"{name}: param_groups[{i}][{key!r}] must be like "
