@@ -9,18 +9,15 @@ import os
 import struct
 
 import numpy as np
-import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-hypothesis = pytest.importorskip("hypothesis")
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-
-import chainrule  # noqa: E402
-from chainrule import nn  # noqa: E402
-from chainrule.data import DataLoader, TensorDataset  # noqa: E402
-from chainrule.optim.lr_scheduler import StepLR  # noqa: E402
-from chainrule.random import get_rng_state  # noqa: E402
-from chainrule.train import load_checkpoint, save_checkpoint  # noqa: E402
+import chainrule
+from chainrule import nn
+from chainrule.data import DataLoader, TensorDataset
+from chainrule.optim.lr_scheduler import StepLR
+from chainrule.random import get_rng_state
+from chainrule.train import load_checkpoint, save_checkpoint
 
 # CI runs a fixed, seeded 700 examples per test; CHAINRULE_FUZZ_EXAMPLES=N runs N random ones
 # (how docs/reliability.md's figures were made).
