@@ -348,3 +348,13 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
 from .soft_f1 import soft_f1_loss  # noqa: E402  (the F1 metric as a differentiable loss)
 
 __all__.append("soft_f1_loss")
+
+from .functional_norm import (batch_norm, group_norm, instance_norm,  # noqa: E402
+                              layer_norm, rms_norm)
+
+__all__ += ["layer_norm", "rms_norm", "batch_norm", "group_norm", "instance_norm"]
+
+from . import functional_pool as _fp  # noqa: E402  (pooling)
+from .functional_pool import *  # noqa: E402,F401,F403
+
+__all__ += _fp.__all__
