@@ -38,7 +38,6 @@ NEEDS = {
     "hooks.py": "needs module forward/backward hooks and Tensor.register_hook",
     "lbfgs_sine.py": "needs torch.sin and optim.LBFGS",
     "device_handling.py": "needs Tensor.to(torch.device) and factories' device=",
-    "checkpoint_bytesio.py": "needs save/load through file objects",
 }
 
 
