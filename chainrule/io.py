@@ -283,11 +283,11 @@ class _Decoder:
 
 def _check_map_location(map_location):
     """torch's map_location: anything naming the CPU (the only device here) is accepted."""
-    if map_location is None or callable(map_location) and not isinstance(map_location, str):
-        if map_location is not None:
-            raise TypeError("load: map_location as a function is not supported (every tensor "
-                            "loads on the CPU); pass 'cpu' or leave it out")
+    if map_location is None:
         return
+    if callable(map_location):
+        raise TypeError("load: map_location as a function is not supported (every tensor "
+                        "loads on the CPU); pass 'cpu' or leave it out")
     targets = map_location.values() if isinstance(map_location, dict) else [map_location]
     for target in targets:
         check_device("load(map_location=...)", target)

@@ -71,7 +71,7 @@ def load_checkpoint(path, model, optimizer=None, scheduler=None, train_data=None
     rng = ckpt.get("rng") if restore_rng else None
     if rng is not None:
         _check_rng_state(where, "rng", rng)
-    if isinstance(ckpt.get("data"), dict) and train_data is not None and "generator" in ckpt["data"]:
+    if "data" in dict(parts) and "generator" in ckpt["data"]:
         _check_rng_state(where, "data.generator", ckpt["data"]["generator"])
     # Apply the model last: its load_state_dict checks everything before it copies, so once it
     # succeeds nothing else can fail; the others are undone if anything after them fails.
