@@ -52,8 +52,10 @@ def test_sigkill_mid_save_leaves_old_or_new_file_and_next_save_cleans_up(tmp_pat
     chainrule.save({"step": 0, "w": np.zeros(n, np.float32)}, path)
     rng = random.Random(0)
     env = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(chainrule.__file__)))
-    last, left_behind = 0, 0
-    for _ in range(KILLS):
+    last, left_behind, kills = 0, 0, 0
+    # KILLS kills, more (up to 3x) until one has landed mid-write: about half of them do.
+    while kills < KILLS or (not left_behind and kills < 3 * KILLS):
+        kills += 1
         child = subprocess.Popen([sys.executable, "-c", CHILD, str(path), str(n), str(last)],
                                  stdout=subprocess.PIPE, env=env)
         cycle = float(child.stdout.readline())
@@ -69,7 +71,7 @@ def test_sigkill_mid_save_leaves_old_or_new_file_and_next_save_cleans_up(tmp_pat
         assert _temporaries(tmp_path) == [], "the next save must remove a killed save's temp"
     # The kills must have hit mid-write at least once, or this test proved nothing.
     assert left_behind >= 1
-    print(f"{KILLS} kills survived, {left_behind} mid-write")
+    print(f"{kills} kills survived, {left_behind} mid-write")
 
 
 def test_temporary_of_a_live_process_is_kept(tmp_path):
