@@ -109,6 +109,9 @@ def _snapshot(obj):
     attrs = dict(vars(obj)) if hasattr(obj, "__dict__") else None
     gen = getattr(obj, "generator", None)
     gen_state = gen.get_state() if hasattr(gen, "get_state") else None
+    # LambdaLR also loads state into its callable lambda objects
+    lambdas = [(fn, dict(vars(fn))) for fn in getattr(obj, "lr_lambdas", ())
+               if hasattr(fn, "__dict__")]
 
     def restore():
         if attrs is not None:
@@ -116,4 +119,7 @@ def _snapshot(obj):
             vars(obj).update(attrs)
         if gen_state is not None:
             gen.set_state(gen_state)
+        for fn, saved in lambdas:
+            vars(fn).clear()
+            vars(fn).update(saved)
     return restore

@@ -253,3 +253,27 @@ def test_scheduler_step_before_optimizer_step_warns_like_torch(torch):
         sched2.step()
         sched2.step()
     np.testing.assert_allclose(sched2.get_last_lr(), [0.01])
+
+
+def test_refused_model_undoes_a_lambda_schedulers_loaded_state():
+    class Factor:
+        def __init__(self):
+            self.k = 1
+
+        def __call__(self, epoch):
+            return self.k * 0.5 ** epoch
+
+    model = nn.Linear(2, 2)
+    opt = chainrule.optim.SGD(model.parameters(), lr=0.1)
+    fn = Factor()
+    sched = LambdaLR(opt, fn)
+    f = pyio.BytesIO()
+    save_checkpoint(f, model, opt, sched)
+    ckpt = chainrule.load(pyio.BytesIO(f.getvalue()))
+    ckpt["scheduler"]["lr_lambdas"] = [{"k": 5}]
+    ckpt["model"]["weight"] = chainrule.zeros(3, 3)          # refused: wrong shape
+    bad = pyio.BytesIO()
+    chainrule.save(ckpt, bad)
+    with pytest.raises(ValueError, match="model"):
+        load_checkpoint(pyio.BytesIO(bad.getvalue()), model, opt, sched)
+    assert fn.k == 1
