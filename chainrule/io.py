@@ -250,7 +250,10 @@ def _looks_like_pickle(data):
 
 def _foreign(name, data, why):
     """The error for a file that is not safetensors, recognizing the usual suspects."""
-    if data[:4] == b"PK\x03\x04":
+    if len(data) < 8:
+        why = (f"it is {len(data)} bytes long, shorter than the 8-byte header length every "
+               "safetensors file starts with")
+    elif data[:4] == b"PK\x03\x04":
         why = ("it is a zip archive (a torch.save file?); chainrule never unpickles, since "
                "that can run code; re-save it with safetensors.torch.save_file("
                "model.state_dict(), path)")
