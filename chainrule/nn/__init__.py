@@ -1,6 +1,7 @@
 """Neural network building blocks, as torch.nn: Module and containers, layers, activations,
 losses, ``init`` and ``functional``."""
 from . import functional, init, utils
+from .attention import MultiheadAttention
 from .activation import (ELU, GELU, LeakyReLU, LogSigmoid, LogSoftmax, ReLU, SiLU, Sigmoid,
                          Softmax, Softplus, Tanh)
 from .container import ModuleDict, ModuleList, Sequential
@@ -22,3 +23,4 @@ __all__ = [
     "RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell",
     "functional", "init", "utils",
 ]
+__all__ += ["MultiheadAttention"]

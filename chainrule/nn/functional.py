@@ -345,3 +345,8 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
 from .soft_f1 import soft_f1_loss  # noqa: E402  (the F1 metric as a differentiable loss)
 
 __all__.append("soft_f1_loss")
+
+from ..ops.attention import scaled_dot_product_attention  # noqa: E402
+from .attention import multi_head_attention_forward  # noqa: E402
+
+__all__ += ["scaled_dot_product_attention", "multi_head_attention_forward"]
