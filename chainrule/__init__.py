@@ -39,11 +39,19 @@ __all__ = [
 ]
 
 
+# Submodules and save/load load on first use, keeping `import chainrule` fast; __dir__ lists
+# them so that dir() and tab completion see them before that.
+_LAZY_MODULES = ("nn", "optim", "metrics", "data", "datasets", "train", "autograd", "io",
+                 "cheatsheet")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY_MODULES) | {"save", "load"})
+
+
 def __getattr__(name):
-    # Submodules and save/load load on first use, keeping `import chainrule` fast.
     import importlib
-    if name in ("nn", "optim", "metrics", "data", "datasets", "train", "autograd", "io",
-                "cheatsheet"):
+    if name in _LAZY_MODULES:
         return importlib.import_module(f".{name}", __name__)
     if name in ("save", "load"):
         return getattr(importlib.import_module(".io", __name__), name)

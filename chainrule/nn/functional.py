@@ -350,3 +350,13 @@ from ..ops.attention import scaled_dot_product_attention  # noqa: E402
 from .attention import multi_head_attention_forward  # noqa: E402
 
 __all__ += ["scaled_dot_product_attention", "multi_head_attention_forward"]
+
+from .functional_norm import (batch_norm, group_norm, instance_norm,  # noqa: E402
+                              layer_norm, rms_norm)
+
+__all__ += ["layer_norm", "rms_norm", "batch_norm", "group_norm", "instance_norm"]
+
+from . import functional_pool as _fp  # noqa: E402  (pooling)
+from .functional_pool import *  # noqa: E402,F401,F403
+
+__all__ += _fp.__all__

@@ -294,3 +294,13 @@ def test_dataloader_accepts_torch_only_arguments():
     assert [b[0].shape for b in loader] == [(4, 2), (4, 2), (2, 2)]
     with pytest.raises(TypeError, match="unexpected"):
         DataLoader(TensorDataset(cr.randn(10, 2)), bogus=1)
+
+
+def test_dir_lists_lazy_submodules_and_save_load():
+    import subprocess
+    import sys
+    code = ("import sys, chainrule; d = dir(chainrule); "
+            "print(all(n in d for n in ('nn', 'optim', 'save', 'load', 'data', 'train')), "
+            "'chainrule.nn' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["True", "False"]  # listed, yet still not imported
