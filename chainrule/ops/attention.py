@@ -30,10 +30,12 @@ def _causal_block(L, S):
     return block
 
 
-def _dropout_keep(state, shape, p, dtype):
-    """The keep mask times 1 / (1 - p), drawn from a generator in ``state``."""
-    rng = xp.random.Generator(xp.random.PCG64())
-    rng.bit_generator.state = state
+def _dropout_keep(rng, shape, p, dtype):
+    """The keep mask times 1 / (1 - p), drawn from ``rng``: a NumPy Generator, or a saved
+    bit-generator state to draw the same mask again."""
+    if isinstance(rng, dict):
+        state, rng = rng, xp.random.Generator(xp.random.PCG64())
+        rng.bit_generator.state = state
     keep = rng.random(shape, dtype=dtype) >= p
     out = keep.astype(dtype)
     out *= 1.0 / (1.0 - p) if p < 1 else 0.0
@@ -95,7 +97,7 @@ class ScaledDotProductAttention(Function):
             p = s
             if dropout_p > 0:
                 self.states.append(rng.bit_generator.state)
-                p = p * _dropout_keep(self.states[-1], p.shape, dropout_p, dtype)
+                p = p * _dropout_keep(rng, p.shape, dropout_p, dtype)
             if out is None:
                 out = xp.matmul(p, v[..., :hi, :])
             else:

@@ -9,18 +9,6 @@ import chainrule
 RTOL, ATOL = 1e-9, 1e-11
 
 
-def copy_weights(ours, theirs):
-    ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
-
-
-def randomize(torch, module, std=0.5):
-    """Draw every torch parameter from N(0, std^2) (zero-initialised biases would hide bias
-    gradients and bias mistakes)."""
-    with torch.no_grad():
-        for p in module.parameters():
-            p.normal_(0, std)
-
-
 @pytest.fixture
 def module_parity(torch):
     def check(ours, theirs, inputs, grad_of=None, kwargs=None, seed=1, rtol=RTOL, atol=ATOL):

@@ -125,6 +125,8 @@ def test_dropout_drops_weights_and_rescales(rng):
     chainrule.manual_seed(3)
     b = F.scaled_dot_product_attention(q, k, v, dropout_p=0.25)
     np.testing.assert_array_equal(a._data, b._data)
+    c = F.scaled_dot_product_attention(q, k, v, dropout_p=0.25)    # the generator moved on
+    assert not np.array_equal(b._data, c._data)
     same = F.scaled_dot_product_attention(q, k, v, dropout_p=0.0)
     np.testing.assert_allclose(same._data, 1.0)
 
