@@ -11,6 +11,8 @@ import chainrule.nn as nn
 
 from attn_testutil import copy_weights, randomize
 
+pytestmark = pytest.mark.filterwarnings("error")
+
 E, H, L, S, N = 8, 2, 4, 5, 3
 
 
