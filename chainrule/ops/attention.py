@@ -32,12 +32,19 @@ def _causal_block(L, S):
 
 def _dropout_keep(rng, shape, p, dtype):
     """The keep mask times 1 / (1 - p), drawn from ``rng``: a NumPy Generator, or a saved
-    bit-generator state to draw the same mask again."""
+    bit-generator state to draw the same mask again.
+
+    Each element keeps with probability 1 - p to 16 bits (p rounded to a multiple of 2^-16):
+    raw 64-bit words cut into four 16-bit numbers take a quarter of the time of one float
+    per element (0.8 against 2.7 ms a million here)."""
     if isinstance(rng, dict):
         state, rng = rng, xp.random.Generator(xp.random.PCG64())
         rng.bit_generator.state = state
-    keep = rng.random(shape, dtype=dtype) >= p
-    out = keep.astype(dtype)
+    n = 1
+    for d in shape:
+        n *= d
+    bits = rng.bit_generator.random_raw(-(-n // 4)).view(xp.uint16)[:n]
+    out = (bits >= round(p * 65536)).reshape(shape).astype(dtype)
     out *= 1.0 / (1.0 - p) if p < 1 else 0.0
     return out
 
@@ -78,6 +85,10 @@ class ScaledDotProductAttention(Function):
             has_neg_inf = bool(xp.isneginf(mask).any())
         qs = q * dtype.type(scale * c)
         kt = xp.swapaxes(k, -1, -2)
+        # Softmax is shift-invariant; the max is subtracted only to keep exp in range. Without
+        # a float mask, |logit| <= max |q_i| max |k_j| (Cauchy-Schwarz) bounds every logit,
+        # and when that bound is safely inside exp's range two passes over L x S are skipped.
+        shift = mask is not None and mask.dtype != bool or _logit_bound(qs, k) > _SAFE[base2]
         out = xp.empty(batch + (L, v.shape[-1]), dtype) if len(blocks) > 1 else None
         self.P, self.states = [], []
         for r0, r1, hi in blocks:
@@ -90,9 +101,9 @@ class ScaledDotProductAttention(Function):
                 else:
                     s += mask
                     masked = masked or has_neg_inf
-            if causal:
-                xp.copyto(s, _NEG_INF, where=_causal_block(L, S)[r0:r1, :hi])
-            _softmax_rows(s, base2, masked)
+            if causal and hi > r0:     # keys before r0 are seen by every row of the block
+                xp.copyto(s[..., r0:], _NEG_INF, where=_causal_block(L, S)[r0:r1, r0:hi])
+            _softmax_rows(s, base2, masked, shift)
             self.P.append(s)
             p = s
             if dropout_p > 0:
@@ -164,17 +175,31 @@ class ScaledDotProductAttention(Function):
         return unbroadcast(g, shape)
 
 
-def _softmax_rows(s, base2, masked):
-    """Softmax along the last axis in place (base 2 when ``base2``: s holds logits * log2 e).
-    A row with every entry -inf (all keys masked) becomes zeros."""
-    m = s.max(axis=-1, keepdims=True)
-    if masked:
-        m[xp.isneginf(m)] = 0      # a fully masked row: exp gives all zeros...
-    s -= m
+# Largest logit bound for which softmax needs no shift: exp2 / exp of the bound, summed over
+# up to 2^20 keys, stays far from overflow, and the largest entry of a row, at least 2^-bound,
+# far from underflow (float32 in base 2 overflows at 128, float64's exp at 709).
+_SAFE = {True: 64.0, False: 500.0}
+
+
+def _logit_bound(qs, k):
+    q_norm = xp.einsum("...i,...i->...", qs, qs).max(initial=0.0)
+    k_norm = xp.einsum("...i,...i->...", k, k).max(initial=0.0)
+    return float(xp.sqrt(q_norm) * xp.sqrt(k_norm))
+
+
+def _softmax_rows(s, base2, masked, shift=True):
+    """Softmax along the last axis in place (base 2 when ``base2``: s holds logits * log2 e),
+    shifted by each row's max unless ``shift`` is False. A row with every entry -inf (all keys
+    masked) becomes zeros."""
+    if shift:
+        m = s.max(axis=-1, keepdims=True)
+        if masked:
+            m[xp.isneginf(m)] = 0      # a fully masked row: exp gives all zeros...
+        s -= m
     (xp.exp2 if base2 else xp.exp)(s, out=s)
-    total = s.sum(axis=-1, keepdims=True)
+    total = xp.matmul(s, xp.ones(s.shape[-1], s.dtype))[..., None]  # BLAS: faster than sum
     if masked:
-        total[total == 0] = 1      # ...and the row stays zero instead of 0 / 0
+        total[total == 0] = 1          # ...and the row stays zero instead of 0 / 0
     xp.divide(1, total, out=total)
     s *= total
 

@@ -214,3 +214,19 @@ def test_errors(rng):
         sdpa(q, k, v, dropout_p=1.5)
     with pytest.raises(TypeError, match="floating point"):
         sdpa(q, k, chainrule.ones(2, 4, 5, 6, dtype=chainrule.int64))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_large_logits_stay_stable(torch, rng, dtype):
+    # logits of several thousand: the softmax must shift by the row max (the unshifted fast
+    # path is only taken when a bound on the logits proves it safe)
+    q, k, v = (rng.standard_normal(s).astype(dtype) for s in [(2, 3, 4, 8), (2, 3, 6, 8),
+                                                               (2, 3, 6, 5)])
+    q *= 300
+    for causal in (False, True):
+        out = F.scaled_dot_product_attention(*(chainrule.tensor(a) for a in (q, k, v)),
+                                             is_causal=causal)
+        ref = torch.nn.functional.scaled_dot_product_attention(
+            *(torch.tensor(a) for a in (q, k, v)), is_causal=causal).numpy()
+        assert np.isfinite(out._data).all()
+        np.testing.assert_allclose(out._data, ref, rtol=1e-4, atol=1e-4)
