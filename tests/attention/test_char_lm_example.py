@@ -18,11 +18,12 @@ def example():
 
 @pytest.mark.parametrize("model", ["lstm", "gpt"])
 def test_example_runs_and_the_loss_falls(example, tmp_path, model):
-    result = example.main(["--model", model, "--minutes", "0.5", "--steps", "40", "--width",
+    # a tiny model for 40 steps (a few seconds); --minutes bounds it on a slow machine
+    result = example.main(("--model", model, "--minutes", "0.5", "--steps", "40", "--width",
                            "32", "--layers", "1", "--heads", "2", "--block", "32", "--batch",
                            "16", "--lr", "1e-2", "--warmup", "5", "--eval-every", "20",
-                           "--eval-windows", "8", "--final-windows", "32", "--sample-len", "20", "--no-progress",
-                           "--out", str(tmp_path)])
+                           "--eval-windows", "8", "--final-windows", "32", "--sample-len", "20",
+                           "--no-progress", "--out", str(tmp_path)))
     assert result["steps"] == 40
     assert result["first_loss"] > 4.0                  # about ln 65 = 4.17 at the start
     assert result["train_loss"] < result["first_loss"] - 0.8
