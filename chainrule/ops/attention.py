@@ -12,6 +12,7 @@ import math
 
 from .._backend import xp
 from ..autograd.function import Function
+from ._bmm import bmm
 from ._broadcast import unbroadcast
 from .nn_ops import dropout_mask
 
@@ -74,7 +75,7 @@ class ScaledDotProductAttention(Function):
         out = xp.empty(batch + (L, v.shape[-1]), dtype) if len(blocks) > 1 else None
         self.P, self.states = [], []
         for r0, r1, hi in blocks:
-            s = xp.matmul(qs[..., r0:r1, :], kt[..., :hi])
+            s = bmm(qs[..., r0:r1, :], kt[..., :hi])
             masked = causal
             if mask is not None:
                 if mask.dtype == bool:
@@ -92,9 +93,9 @@ class ScaledDotProductAttention(Function):
                 self.states.append(rng.bit_generator.state)
                 p = p * dropout_mask(rng, p.shape, dropout_p, dtype)
             if out is None:
-                out = xp.matmul(p, v[..., :hi, :])
+                out = bmm(p, v[..., :hi, :])
             else:
-                out[..., r0:r1, :] = xp.matmul(p, v[..., :hi, :])
+                out[..., r0:r1, :] = bmm(p, v[..., :hi, :])
         self.blocks, self.q, self.k, self.v, self.out = blocks, q, k, v, out
         self.scale, self.groups, self.dropout_p = scale, groups, dropout_p
         self.mask_shape = None if mask is None or mask.dtype == bool else mask.shape
@@ -124,10 +125,10 @@ class ScaledDotProductAttention(Function):
             pd = P if keep is None else P * keep
             g = grad[..., r0:r1, :]
             if need_v:
-                dv[..., :hi, :] += xp.matmul(xp.swapaxes(pd, -1, -2), g)
+                dv[..., :hi, :] += bmm(xp.swapaxes(pd, -1, -2), g)
             if not need_dS:
                 continue
-            dP = xp.matmul(g, vt[..., :hi])
+            dP = bmm(g, vt[..., :hi])
             Di = D[..., r0:r1, :]
             if grad_weights is not None:
                 dP += grad_weights
@@ -139,9 +140,9 @@ class ScaledDotProductAttention(Function):
             if need_mask:
                 dmask = unbroadcast(dP, self.mask_shape)
             if need_q:
-                dq[..., r0:r1, :] = xp.matmul(dP, k[..., :hi, :])
+                dq[..., r0:r1, :] = bmm(dP, k[..., :hi, :])
             if need_k:
-                dk[..., :hi, :] += xp.matmul(xp.swapaxes(dP, -1, -2), qs[..., r0:r1, :])
+                dk[..., :hi, :] += bmm(xp.swapaxes(dP, -1, -2), qs[..., r0:r1, :])
         if need_q:
             dq *= scale
             dq = unbroadcast(dq, q.shape)
@@ -179,7 +180,7 @@ def _softmax_rows(s, base2, masked, shift=True):
             m[xp.isneginf(m)] = 0      # a fully masked row: exp gives all zeros...
         s -= m
     (xp.exp2 if base2 else xp.exp)(s, out=s)
-    total = xp.matmul(s, xp.ones(s.shape[-1], s.dtype))[..., None]  # BLAS: faster than sum
+    total = s.sum(axis=-1, keepdims=True)
     if masked:
         total[total == 0] = 1          # ...and the row stays zero instead of 0 / 0
     xp.divide(1, total, out=total)
