@@ -1,4 +1,4 @@
-"""The `chainrule` command: demo, cheatsheet, bench."""
+"""The `chainrule` command: run, demo, cheatsheet, bench."""
 import argparse
 import importlib
 import os
@@ -24,6 +24,9 @@ def _parser():
         description="chainrule: a small, readable, fast deep learning library on NumPy.")
     parser.add_argument("--version", action="version", version=f"chainrule {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.add_parser("run", help="run a PyTorch script unchanged, with `import torch` "
+                               "resolved to chainrule (chainrule run SCRIPT [ARGS...])",
+                   add_help=False)
 
     demo = sub.add_parser("demo", help="train a handwritten-digit classifier end to end "
                                        "(needs chainrule[datasets])",
@@ -71,8 +74,11 @@ def _delegate(module_name, args, missing):
 def main(argv=None):
     """Parse ``argv`` (default: sys.argv[1:]), run the subcommand, return the exit status."""
     argv = sys.argv[1:] if argv is None else list(argv)
-    # cheatsheet and bench parse their own options; argparse's REMAINDER would drop leading
-    # options such as `--quick`, so hand them the rest of the line untouched.
+    # run, cheatsheet and bench parse their own options; argparse's REMAINDER would drop
+    # leading options such as `--quick`, so hand them the rest of the line untouched.
+    if argv[:1] == ["run"]:
+        from ._run import run
+        return run(argv[1:])
     if argv[:1] in (["cheatsheet"], ["bench"]):
         return _run_delegated(argv[0], argv[1:])
     parser = _parser()

@@ -75,7 +75,7 @@ def load_digits(test_size=0.2, seed=0, standardize=True, dtype=None):
     except ImportError:
         raise ImportError('load_digits needs scikit-learn, which ships the digits data: '
                           'pip install "chainrule[datasets]"') from None
-    from .data import TensorDataset
+    from .utils.data import TensorDataset
     from .dtypes import default_float
     if not 0 < test_size < 1:
         raise ValueError(f"load_digits: test_size must lie in (0, 1); got {test_size!r}")

@@ -72,7 +72,7 @@ def run(epochs=50, out="demo_out", seed=0, progress=True, stream=None):
     """
     import chainrule
     from . import metrics, nn, optim
-    from .data import DataLoader, random_split
+    from .utils.data import DataLoader, random_split
     from .datasets import load_digits
     from .train import fit, predict
 

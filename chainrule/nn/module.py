@@ -5,9 +5,12 @@ way PyTorch does ("0.weight", "encoder.bias"), and saves / loads them as a state
 match PyTorch's, so weights move between the two libraries unchanged.
 """
 from collections import OrderedDict, namedtuple
+from collections.abc import Mapping as _Mapping
 
 from .._backend import xp
+from .._device import check_device, device as _device_type
 from ..tensor import Tensor
+from .module_hooks import ModuleHookMethods
 from .parameter import Parameter
 
 __all__ = ["Module", "Parameter", "Sequential", "ModuleList", "ModuleDict"]
@@ -29,9 +32,10 @@ def _addindent(text, spaces):
     return "\n".join([first] + [" " * spaces + line if line.strip() else "" for line in rest])
 
 
-class Module:
+class Module(ModuleHookMethods):
     """Base class of all layers: subclasses set parameters and sub-modules as attributes in
-    ``__init__`` and define ``forward``; calling the module runs ``forward``."""
+    ``__init__`` and define ``forward``; calling the module runs ``forward`` (through the
+    hooks of module_hooks.py once one is registered)."""
 
     def __init__(self):
         object.__setattr__(self, "training", True)
@@ -45,7 +49,9 @@ class Module:
                                   '"forward" function')
 
     def __call__(self, *args, **kwargs):
-        return self.forward(*args, **kwargs)
+        if self._module_hooks is None:
+            return self.forward(*args, **kwargs)
+        return self._module_hooks.call(self, args, kwargs)
 
     # ---- registration ---------------------------------------------------------------------
     def __setattr__(self, name, value):
@@ -234,17 +240,23 @@ class Module:
         fn(self)
         return self
 
-    def to(self, *args, dtype=None, device=None):
-        """Cast floating point parameters, their grads and buffers to ``dtype`` in place (the
-        Parameter objects stay the same, so an optimizer built earlier still holds them).
-        A device of "cpu" is accepted and ignored."""
+    def to(self, *args, device=None, dtype=None, non_blocking=False, memory_format=None):
+        """``to(device)``, ``to(dtype)``, ``to(device, dtype)``, ``to(tensor)`` as torch's:
+        floating point parameters, their grads and buffers are cast to ``dtype`` in place (the
+        Parameter objects stay the same, so an optimizer built earlier still holds them). The
+        device must be the CPU (check_device's error otherwise)."""
+        if len(args) > 2:
+            raise TypeError(f"to: expected at most 2 positional arguments (device, dtype), got "
+                            f"{len(args)}")
         for a in args:
-            if isinstance(a, str) or a is None:
+            if isinstance(a, Tensor):
+                dtype = a._data.dtype
+            elif isinstance(a, (str, _device_type)) or (isinstance(a, int)
+                                                         and not isinstance(a, bool)):
                 device = a
-            else:
+            elif a is not None:
                 dtype = a
-        if device not in (None, "cpu"):
-            raise ValueError(f"to: chainrule runs on the CPU only, got device {device!r}")
+        check_device(f"{type(self).__name__}.to", device)
         if dtype is None:
             return self
         dtype = xp.dtype(dtype)
@@ -274,6 +286,9 @@ class Module:
     def cpu(self):
         return self
 
+    def cuda(self, device=None):
+        check_device(f"{type(self).__name__}.cuda", "cuda" if device is None else device)
+
     # ---- state_dict -----------------------------------------------------------------------
     def state_dict(self, destination=None, prefix="", keep_vars=False):
         """An OrderedDict of every parameter and persistent buffer under PyTorch's dotted
@@ -298,6 +313,11 @@ class Module:
         Returns (missing_keys, unexpected_keys). Raises ValueError that lists every missing,
         unexpected (only when ``strict``) and mis-shaped key at once.
         """
+        if not isinstance(state_dict, _Mapping):
+            hint = ("; to load a file, use model.load_state_dict(chainrule.load(path))"
+                    if isinstance(state_dict, str) or hasattr(state_dict, "__fspath__") else "")
+            raise TypeError(f"{type(self).__name__}.load_state_dict: expected state_dict to be "
+                            f"dict-like (name -> Tensor), got {type(state_dict).__name__}{hint}")
         own = self.state_dict(keep_vars=True)
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
@@ -305,14 +325,17 @@ class Module:
         for key, target in own.items():
             if key not in state_dict:
                 continue
-            value = state_dict[key]
+            value, array = state_dict[key], None
             try:
                 array = value._data if isinstance(value, Tensor) else xp.asarray(value)
                 if array.dtype.kind not in "biuf":
                     raise TypeError
             except Exception:
+                got = type(value).__name__
+                if array is not None:       # e.g. a complex or object array
+                    got = f"a {got} of dtype {array.dtype}"
                 errors.append(f'While copying the parameter named "{key}", expected a Tensor '
-                              f"or array but received {type(value).__name__}")
+                              f"or array of real numbers but received {got}")
                 continue
             if array.shape != target._data.shape:
                 errors.append(f"size mismatch for {key}: copying a param with shape "

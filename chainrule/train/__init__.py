@@ -11,6 +11,7 @@ from .callbacks import Callback, EarlyStopping, ModelCheckpoint
 from .checkpoint import load_checkpoint, save_checkpoint
 from .history import History
 from .loop import evaluate, fit, predict
+from .tensorboard import TensorBoard
 
 __all__ = ["fit", "evaluate", "predict", "History", "Callback", "EarlyStopping",
-           "ModelCheckpoint", "save_checkpoint", "load_checkpoint"]
+           "ModelCheckpoint", "save_checkpoint", "load_checkpoint", "TensorBoard"]

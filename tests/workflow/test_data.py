@@ -111,7 +111,7 @@ def test_default_collate_nested_structures_and_number_dtypes():
 
 
 def test_default_collate_errors_are_clear():
-    with pytest.raises(ValueError, match=r"default_collate: .*\(2,\) and \(3,\)"):
+    with pytest.raises(RuntimeError, match=r"default_collate: .*\(2,\) and \(3,\)"):
         default_collate([np.zeros(2), np.zeros(3)])
     with pytest.raises(TypeError, match="default_collate"):
         default_collate([object(), object()])
