@@ -2,11 +2,13 @@
 
     out = softmax(scale * q k^T + mask) v        over the last two dims, batched over the rest
 
-Forward and backward are batched matrix products (np.matmul over the leading dims) around one
-(L, S) matrix per head, the attention probabilities P, which is all backward keeps of size
-L x S. Dropout on P is redrawn in backward from the generator state saved in forward instead
-of being stored. Rows whose every key is masked out give zeros (and zero gradients), as
-torch's SDPA does since 2.5 (its ``_safe_softmax``), never NaN.
+Forward and backward are batched matrix products (np.matmul over the leading dims, the stack
+of heads split between two threads by ops/_bmm.py) around one (L, S) matrix per head, the
+attention probabilities P, which is all backward keeps of size L x S (under a causal mask,
+only the blocks of it that rows can see). Dropout on P is redrawn in backward from the
+generator state saved in forward instead of being stored. Rows whose every key is masked out
+give zeros (and zero gradients), as torch's SDPA does since 2.5 (its ``_safe_softmax``), never
+NaN.
 """
 import math
 
@@ -185,11 +187,6 @@ def _softmax_rows(s, base2, masked, shift=True):
         total[total == 0] = 1          # ...and the row stays zero instead of 0 / 0
     xp.divide(1, total, out=total)
     s *= total
-
-
-def _array(x):
-    from ..tensor import Tensor
-    return x._data if isinstance(x, Tensor) else xp.asarray(x)
 
 
 def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0,
