@@ -9,8 +9,9 @@ character next to the unigram (3.35 nats) and bigram (2.48 nats) baselines, and 
     python examples/char_lm.py --model gpt --minutes 10 --temperature 0.8 --top-k 10
 
 The GPT is nn.TransformerEncoder built from pre-norm nn.TransformerEncoderLayer blocks under a
-causal mask (4 layers, 4 heads, 128 wide, tanh GELU as GPT-2, block 128 by default). Outputs (a JSON summary with
-the loss curve and the sample, and the weights) go to run_out/char_lm/, which git ignores.
+causal mask (4 layers, 4 heads, 128 wide, tanh GELU as GPT-2, block 128 by default). Outputs
+(a JSON summary with the loss curve and the sample, and the weights) go to run_out/char_lm/,
+which git ignores.
 """
 import argparse
 import json
