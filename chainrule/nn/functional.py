@@ -360,3 +360,7 @@ __all__ += _fp.__all__
 from ..ops.distance import cosine_similarity, normalize, pairwise_distance  # noqa: E402,F401
 
 __all__ += ["cosine_similarity", "normalize", "pairwise_distance"]
+
+from .dropout import alpha_dropout, dropout1d, dropout2d, dropout3d  # noqa: E402
+
+__all__ += ["dropout1d", "dropout2d", "dropout3d", "alpha_dropout"]
