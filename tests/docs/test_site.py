@@ -24,7 +24,8 @@ PUBLIC_MODULES = [
     "chainrule.optim.lr_scheduler", "chainrule.utils.data", "chainrule.train",
     "chainrule.metrics", "chainrule.io", "chainrule.amp", "chainrule.cuda",
     "chainrule.accelerator", "chainrule.backends", "chainrule.distributed", "chainrule.onnx",
-    "chainrule.utils.tensorboard",
+    "chainrule.utils", "chainrule.utils.tensorboard", "chainrule.utils.checkpoint",
+    "chainrule.utils.hooks",
 ]
 
 
