@@ -27,8 +27,10 @@ def _math_blocks(text):
                 i += 1
             while block and not block[-1].strip():
                 block.pop()
-            body = [b for b in block if b.strip() or block.index(b) > 0]
-            depth = min(len(b) - len(b.lstrip()) for b in body if b.strip())
+            while block and not block[0].strip():
+                block.pop(0)
+            body = block
+            depth = min((len(b) - len(b.lstrip()) for b in body if b.strip()), default=0)
             pad = " " * indent
             out += [pad + "```text"] + [pad + b[depth:] for b in body] + [pad + "```", ""]
             continue
