@@ -59,6 +59,10 @@ def test_mkdocs_build_strict_offline(tmp_path):
         assert "fonts.googleapis" not in html, page
     linear = (site / "api" / "nn" / "index.html").read_text(encoding="utf-8")
     assert 'id="chainrule.nn.Linear"' in linear and "in_features" in linear
+    # the docstrings' reStructuredText math is rendered (docs/_ext/griffe_rst.py), not shown raw
+    optim = (site / "api" / "optim" / "index.html").read_text(encoding="utf-8")
+    assert 'id="chainrule.optim.Adam"' in optim
+    assert ".. math::" not in optim and ":math:" not in optim
 
 
 def _documented():
