@@ -364,3 +364,11 @@ __all__ += ["cosine_similarity", "normalize", "pairwise_distance"]
 from .dropout import alpha_dropout, dropout1d, dropout2d, dropout3d  # noqa: E402
 
 __all__ += ["dropout1d", "dropout2d", "dropout3d", "alpha_dropout"]
+
+from .functional_conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d  # noqa: E402
+from ..ops.padding import pad  # noqa: E402
+from ..ops.interpolate import interpolate  # noqa: E402
+from ..ops.fold import fold, unfold  # noqa: E402
+
+__all__ += ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "pad", "interpolate",
+            "fold", "unfold"]
