@@ -15,6 +15,7 @@ SUITES = {
     "workloads": "Reference workloads (float32, 2 threads)",
     "norms": "Normalisation and pooling (float32, forward + backward)",
     "conv": "Convolutional networks (float32, 2 threads)",
+    "attention": "Attention and Transformers (float32, 2 threads)",
 }
 
 

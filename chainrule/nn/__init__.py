@@ -1,6 +1,7 @@
 """Neural network building blocks, as torch.nn: Module and containers, layers, activations,
 losses, ``init`` and ``functional``."""
 from . import functional, init, parallel, utils
+from .attention import MultiheadAttention
 from .activation import (ELU, GELU, LeakyReLU, LogSigmoid, LogSoftmax, ReLU, SiLU, Sigmoid,
                          Softmax, Softplus, Tanh)
 from .conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
@@ -41,3 +42,8 @@ __all__ = [
 ]
 __all__ += ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d", "Upsample",
             "UpsamplingNearest2d", "UpsamplingBilinear2d", "Unfold", "Fold"]
+from .transformer import (Transformer, TransformerDecoder, TransformerDecoderLayer,  # noqa: E402
+                          TransformerEncoder, TransformerEncoderLayer)
+
+__all__ += ["MultiheadAttention", "Transformer", "TransformerEncoder", "TransformerDecoder",
+            "TransformerEncoderLayer", "TransformerDecoderLayer"]

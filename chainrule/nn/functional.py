@@ -346,6 +346,11 @@ from .soft_f1 import soft_f1_loss  # noqa: E402  (the F1 metric as a differentia
 
 __all__.append("soft_f1_loss")
 
+from ..ops.attention import scaled_dot_product_attention  # noqa: E402
+from .attention import multi_head_attention_forward  # noqa: E402
+
+__all__ += ["scaled_dot_product_attention", "multi_head_attention_forward"]
+
 from .functional_norm import (batch_norm, group_norm, instance_norm,  # noqa: E402
                               layer_norm, rms_norm)
 
