@@ -1,10 +1,10 @@
-"""torch.onnx's place. The exporter comes with the ONNX work; until then export says so.
+"""torch.onnx's place: ``export`` writes a chainrule model as an ONNX file.
 
-Nothing here imports onnx: it is an optional extra, loaded only when exporting.
+The onnx package is an optional extra (``pip install chainrule[onnx]``) and is imported only
+when ``export`` is called, so ``import chainrule.onnx`` (and ``import torch.onnx`` under
+``chainrule run``) costs nothing without it.
 """
-__all__ = ["export"]
+from .registry import ExportError
+from .export import export  # (rebinds the name from the submodule to the function)
 
-
-def export(model, args, f=None, *more, **options):
-    raise NotImplementedError("chainrule.onnx.export needs the ONNX issue's exporter, which is "
-                              "not in this version of chainrule yet")
+__all__ = ["export", "ExportError"]
