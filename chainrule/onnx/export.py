@@ -117,7 +117,7 @@ def _build(graph, inputs, in_names, outputs, out_names, dynamic_axes, opset):
     from onnx import helper, numpy_helper
     nodes = _prune(graph.nodes, set(out_names))
     used = {i for n in nodes for i in n.input}
-    inits = [numpy_helper.from_array(np.ascontiguousarray(a), name)
+    inits = [numpy_helper.from_array(a if a.flags.c_contiguous else a.copy(), name)
              for name, a in graph.inits.items() if name in used]
     g = helper.make_graph(
         nodes, "chainrule",

@@ -104,13 +104,16 @@ def _mha(g, m, args, kwargs, out):
         y = g.node("Reshape", [y, g.ints([0, 0, H, E // H])])
         heads.append(g.node("Transpose", [y], perm=[0, 2, 1, 3]))      # (N, H, L, hd)
 
+    # is_causal promises that attn_mask is the causal mask: it is built at run time instead,
+    # so that the sequence length stays dynamic
     blocked, additive = [], []
     kpm, mask = a["key_padding_mask"], a["attn_mask"]
     if kpm is not None:
         name = g.unsqueeze(g.name_of(kpm), [1, 2])                       # (N, 1, 1, S)
         (blocked if _dtype(kpm) == np.bool_ else additive).append(
             name if _dtype(kpm) == np.bool_ else g.cast(name, dtype))
-    if mask is not None:
+    causal = bool(a["is_causal"])
+    if mask is not None and not causal:
         name = g.name_of(mask)
         if len(mask.shape) == 3:                                         # (N * H, L, S)
             name = g.node("Reshape", [name, g.ints([-1, H, 0, 0])])
@@ -118,7 +121,6 @@ def _mha(g, m, args, kwargs, out):
             name if _dtype(mask) == np.bool_ else g.cast(name, dtype))
     blocked = _combine(g, "Or", blocked)
     additive = _combine(g, "Add", additive)
-    causal = bool(a["is_causal"]) and mask is None
     o, p = attend(g, *heads, 4, 1.0 / np.sqrt(E // H), dtype, blocked, additive, causal)
     o = g.node("Reshape", [g.node("Transpose", [o], perm=[0, 2, 1, 3]), g.ints([0, 0, E])])
     o = g.node("MatMul", [o, g.node("Transpose", [g.name_of(m.out_proj.weight)], perm=[1, 0])])
