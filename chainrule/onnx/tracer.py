@@ -43,12 +43,17 @@ def _flat(xs):
     for x in xs:
         if isinstance(x, (tuple, list)):
             yield from _flat(x)
+        elif isinstance(x, slice):
+            yield from (x.start, x.stop, x.step)
         else:
             yield x
 
 
 def _any_traced(g, args, kwargs):
-    return any(g.is_traced(a) for a in _flat(list(args) + list(kwargs.values())))
+    """True when an input is traced, or a size is a SymInt (``buffer[:T]``, ``expand(B, -1)``):
+    the result then depends on the inputs and must be recorded."""
+    return any(isinstance(a, SymInt) or g.is_traced(a)
+               for a in _flat(list(args) + list(kwargs.values())))
 
 
 def _describe_where(st):
