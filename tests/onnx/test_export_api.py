@@ -1,0 +1,122 @@
+"""export's interface: errors, names, file targets, modes, and that onnx loads lazily."""
+import io
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import chainrule as cr
+import chainrule.nn as nn
+from chainrule.autograd.function import Function
+
+onnx = pytest.importorskip("onnx")
+ort = pytest.importorskip("onnxruntime")
+
+
+class Mystery(Function):
+    def forward(self, x):
+        return x * 2
+
+    def backward(self, grad):
+        return grad * 2
+
+
+class Inner(nn.Module):
+    def forward(self, x):
+        return Mystery.apply(x)
+
+
+class Outer(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Linear(3, 4)
+        self.block = nn.Sequential(nn.ReLU(), Inner())
+
+    def forward(self, x):
+        return self.block(self.fc1(x))
+
+
+def test_unknown_op_names_the_op_and_the_module_path():
+    with pytest.raises(cr.onnx.ExportError, match=r"Mystery.*'block\.1'"):
+        cr.onnx.export(Outer(), (cr.randn(2, 3),), io.BytesIO())
+
+
+def test_unknown_op_error_leaves_chainrule_untraced():
+    model = Outer()
+    with pytest.raises(cr.onnx.ExportError):
+        cr.onnx.export(model, (cr.randn(2, 3),), io.BytesIO())
+    x = cr.randn(2, 3)
+    assert type(x.shape[0]) is int           # the seams were put back
+    assert model.training                    # and the mode restored
+    model.block[1] = nn.Identity()
+    assert model(x).shape == (2, 4)
+
+
+class MLP(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc1, self.fc2 = nn.Linear(3, 5), nn.Linear(5, 2)
+        self.register_buffer("shift", cr.ones(2))
+
+    def forward(self, x):
+        return self.fc2(self.fc1(x).relu()) + self.shift
+
+
+def test_names_follow_parameters_and_arguments():
+    f = io.BytesIO()
+    cr.onnx.export(MLP(), (cr.randn(2, 3),), f, input_names=["features"],
+                   output_names=["scores"], dynamic_axes={"features": {0: "batch"},
+                                                          "scores": [0]})
+    proto = onnx.load_from_string(f.getvalue())
+    assert {i.name for i in proto.graph.initializer} == {
+        "fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias", "shift"}
+    assert [i.name for i in proto.graph.input] == ["features"]
+    assert [o.name for o in proto.graph.output] == ["scores"]
+    dims = proto.graph.input[0].type.tensor_type.shape.dim
+    assert dims[0].dim_param == "batch" and dims[1].dim_value == 3
+    assert proto.graph.output[0].type.tensor_type.shape.dim[0].dim_param
+
+
+def test_path_and_file_object_targets_write_the_same_model(tmp_path):
+    model, x = MLP(), cr.randn(4, 3)
+    path = tmp_path / "mlp.onnx"
+    cr.onnx.export(model, x, str(path), export_params=True, verbose=False, dynamo=False,
+                   training=None)
+    with open(tmp_path / "mlp2.onnx", "wb") as fh:
+        cr.onnx.export(model, (x,), fh)
+    assert path.read_bytes() == (tmp_path / "mlp2.onnx").read_bytes()
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    (got,) = session.run(None, {"input": x.numpy()})
+    np.testing.assert_allclose(got, model(x).detach().numpy(), atol=1e-6)
+
+
+def test_runs_in_eval_mode_and_restores_the_mode():
+    model = nn.Sequential(nn.Linear(3, 3), nn.Dropout(0.9))
+    model.train()
+    x = cr.randn(5, 3)
+    f = io.BytesIO()
+    cr.onnx.export(model, (x,), f)
+    assert model.training and model[1].training
+    (got,) = ort.InferenceSession(f.getvalue()).run(None, {"input": x.numpy()})
+    model.eval()
+    np.testing.assert_allclose(got, model(x).detach().numpy(), atol=1e-6)
+
+
+def test_keyword_inputs_from_a_trailing_dict():
+    class Two(nn.Module):
+        def forward(self, x, scale=None):
+            return x * scale
+
+    f = io.BytesIO()
+    x, s = cr.randn(2, 2), cr.randn(2, 2)
+    cr.onnx.export(Two(), (x, {"scale": s}), f, input_names=["x", "scale"])
+    (got,) = ort.InferenceSession(f.getvalue()).run(None, {"x": x.numpy(), "scale": s.numpy()})
+    np.testing.assert_allclose(got, (x * s).numpy(), atol=1e-6)
+
+
+def test_import_does_not_load_onnx():
+    code = ("import sys, chainrule, chainrule.onnx; "
+            "assert 'onnx' not in sys.modules and 'onnxruntime' not in sys.modules; "
+            "assert callable(chainrule.onnx.export)")
+    subprocess.run([sys.executable, "-c", code], check=True)
