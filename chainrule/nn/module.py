@@ -7,7 +7,9 @@ match PyTorch's, so weights move between the two libraries unchanged.
 from collections import OrderedDict, namedtuple
 
 from .._backend import xp
+from .._device import check_device, device as _device_type
 from ..tensor import Tensor
+from .module_hooks import ModuleHookMethods
 from .parameter import Parameter
 
 __all__ = ["Module", "Parameter", "Sequential", "ModuleList", "ModuleDict"]
@@ -29,9 +31,10 @@ def _addindent(text, spaces):
     return "\n".join([first] + [" " * spaces + line if line.strip() else "" for line in rest])
 
 
-class Module:
+class Module(ModuleHookMethods):
     """Base class of all layers: subclasses set parameters and sub-modules as attributes in
-    ``__init__`` and define ``forward``; calling the module runs ``forward``."""
+    ``__init__`` and define ``forward``; calling the module runs ``forward`` (through the
+    hooks of module_hooks.py once one is registered)."""
 
     def __init__(self):
         object.__setattr__(self, "training", True)
@@ -45,7 +48,9 @@ class Module:
                                   '"forward" function')
 
     def __call__(self, *args, **kwargs):
-        return self.forward(*args, **kwargs)
+        if self._module_hooks is None:
+            return self.forward(*args, **kwargs)
+        return self._module_hooks.call(self, args, kwargs)
 
     # ---- registration ---------------------------------------------------------------------
     def __setattr__(self, name, value):
@@ -234,17 +239,23 @@ class Module:
         fn(self)
         return self
 
-    def to(self, *args, dtype=None, device=None):
-        """Cast floating point parameters, their grads and buffers to ``dtype`` in place (the
-        Parameter objects stay the same, so an optimizer built earlier still holds them).
-        A device of "cpu" is accepted and ignored."""
+    def to(self, *args, device=None, dtype=None, non_blocking=False, memory_format=None):
+        """``to(device)``, ``to(dtype)``, ``to(device, dtype)``, ``to(tensor)`` as torch's:
+        floating point parameters, their grads and buffers are cast to ``dtype`` in place (the
+        Parameter objects stay the same, so an optimizer built earlier still holds them). The
+        device must be the CPU (check_device's error otherwise)."""
+        if len(args) > 2:
+            raise TypeError(f"to: expected at most 2 positional arguments (device, dtype), got "
+                            f"{len(args)}")
         for a in args:
-            if isinstance(a, str) or a is None:
+            if isinstance(a, Tensor):
+                dtype = a._data.dtype
+            elif isinstance(a, (str, _device_type)) or (isinstance(a, int)
+                                                         and not isinstance(a, bool)):
                 device = a
-            else:
+            elif a is not None:
                 dtype = a
-        if device not in (None, "cpu"):
-            raise ValueError(f"to: chainrule runs on the CPU only, got device {device!r}")
+        check_device(f"{type(self).__name__}.to", device)
         if dtype is None:
             return self
         dtype = xp.dtype(dtype)
@@ -273,6 +284,9 @@ class Module:
 
     def cpu(self):
         return self
+
+    def cuda(self, device=None):
+        check_device(f"{type(self).__name__}.cuda", "cuda" if device is None else device)
 
     # ---- state_dict -----------------------------------------------------------------------
     def state_dict(self, destination=None, prefix="", keep_vars=False):

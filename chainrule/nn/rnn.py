@@ -8,8 +8,9 @@ import numbers
 import warnings
 
 from .._backend import xp
-from ..dtypes import default_float
+from .._device import layer_dtype
 from ..ops.recurrent import check_lengths
+from .utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
 from ..ops.recurrent_gru import GRUFunction
 from ..ops.recurrent_lstm import LSTMFunction
 from ..ops.recurrent_rnn import RNNFunction
@@ -38,8 +39,7 @@ class RNNBase(Module):
                  dropout=0.0, bidirectional=False, proj_size=0, device=None, dtype=None):
         super().__init__()
         name = type(self).__name__
-        if device not in (None, "cpu"):
-            raise ValueError(f"{name}: chainrule runs on the CPU only, got device {device!r}")
+        dtype = layer_dtype(name, device, dtype)
         if isinstance(dropout, bool) or not isinstance(dropout, numbers.Number) \
                 or not 0 <= dropout <= 1:
             raise ValueError(f"{name}: dropout should be a number in range [0, 1] representing "
@@ -66,7 +66,6 @@ class RNNBase(Module):
         self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
         self.bias, self.batch_first, self.dropout = bias, batch_first, float(dropout)
         self.bidirectional, self.proj_size = bidirectional, proj_size
-        dtype = xp.dtype(default_float if dtype is None else dtype)
         G, H = self._gates, hidden_size
         directions = 2 if bidirectional else 1
         self._flat_weights_names = []
@@ -130,6 +129,8 @@ class RNNBase(Module):
             (num_layers * D, B, hidden_size).
         """
         name = type(self).__name__
+        if isinstance(input, PackedSequence):
+            return self._forward_packed(input, hx)
         if not isinstance(input, Tensor):
             raise TypeError(f"{name}: input must be a Tensor, got {type(input).__name__}")
         if input.ndim not in (2, 3):
@@ -167,6 +168,17 @@ class RNNBase(Module):
         elif self.batch_first:
             output = output.transpose(0, 1)
         return output, (tuple(finals) if self._has_cell else finals[0])
+
+    def _forward_packed(self, packed, hx):
+        """torch's PackedSequence input: run the padded batch with its lengths (in the caller's
+        batch order, so hx and h_n keep that order, as torch's do) and pack the output alike."""
+        padded, lengths = pad_packed_sequence(packed)
+        output, state = self.forward(padded.transpose(0, 1) if self.batch_first else padded,
+                                     hx, lengths=lengths)
+        if self.batch_first:
+            output = output.transpose(0, 1)
+        out = pack_padded_sequence(output, lengths, enforce_sorted=False)
+        return packed._replace(data=out.data), state
 
     def _check_hx(self, hx, batched):
         """hx as a list of state tensors ([h_0] or [h_0, c_0]); [] when None."""
