@@ -55,6 +55,10 @@ def _convert(g, m, args, kwargs, out, kind):
         raise ExportError(f"onnx.export: LSTM with proj_size (module '{g.path}') has no ONNX "
                           "conversion")
     x, hx, lengths = _parse(args, kwargs)
+    if not hasattr(x, "_data"):
+        raise ExportError(f"onnx.export: {kind} on a {type(x).__name__} (module '{g.path}'): "
+                          "export with a padded tensor and lengths= instead of a packed "
+                          "sequence")
     batched = x._data.ndim == 3
     D, H = (2 if m.bidirectional else 1), m.hidden_size
     seq = g.name_of(x)

@@ -118,7 +118,8 @@ def _sym_size(self, dim=None):
 
 _COMPARE = {np.equal: "Equal", np.not_equal: "NotEqual", np.less: "Less",
             np.less_equal: "LessOrEqual", np.greater: "Greater",
-            np.greater_equal: "GreaterOrEqual"}
+            np.greater_equal: "GreaterOrEqual", np.bitwise_and: "And", np.bitwise_or: "Or",
+            np.bitwise_xor: "Xor"}
 
 
 def _traced_compare(self, ufunc, other):
@@ -128,9 +129,13 @@ def _traced_compare(self, ufunc, other):
         return out
     g = st.g
     g.path = st.where()
-    a = g.name_of(self)
-    b = g.name_of(other, dtype=self._data.dtype if not isinstance(other, Tensor) else None)
+    dtype = self._data.dtype
+    if isinstance(other, Tensor):
+        dtype = np.result_type(dtype, other._data.dtype)
+    a, b = g.name_of(self, dtype=dtype), g.name_of(other, dtype=dtype)
     op = _COMPARE[ufunc]
+    if op in ("And", "Or", "Xor") and out._data.dtype != np.bool_:
+        op = "Bitwise" + op
     if op == "NotEqual":
         name = g.node("Not", [g.node("Equal", [a, b])])
     else:
@@ -242,6 +247,8 @@ def tracing(graph, paths):
         swaps.append((factories, name, fake))
         if getattr(chainrule, name, None) is _ORIGINALS[("factories", name)]:
             swaps.append((chainrule, name, fake))
+    from .nonfunction import swaps as nonfunction_swaps
+    swaps += nonfunction_swaps()
     # Sizes pass through as_index / as_sizes in every op module: keep SymInts as they are.
     _ORIGINALS[("_broadcast", "as_sizes")] = _broadcast.as_sizes
     keep_index = _keep_sym(_broadcast.as_index)

@@ -120,3 +120,30 @@ def test_import_does_not_load_onnx():
             "assert 'onnx' not in sys.modules and 'onnxruntime' not in sys.modules; "
             "assert callable(chainrule.onnx.export)")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+@pytest.mark.parametrize("opset", [17, 18, 20])
+def test_opsets_17_to_20(opset):
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.norm, self.group = nn.LayerNorm(6), nn.GroupNorm(2, 4)
+
+        def forward(self, x):
+            y = self.group(x.reshape(x.shape[0], 4, -1).softmax(-1))
+            return self.norm(y.reshape(x.shape[0], -1)[:, :6]).amax(1) + x.mean(1) + x.var(1)
+
+    model, x = Net(), cr.randn(3, 8)
+    f = io.BytesIO()
+    cr.onnx.export(model, (x,), f, opset_version=opset, dynamic_axes={"input": [0]})
+    proto = onnx.load_from_string(f.getvalue())
+    onnx.checker.check_model(proto, full_check=True)
+    assert proto.opset_import[0].version == opset
+    x = cr.randn(5, 8)
+    (got,) = ort.InferenceSession(f.getvalue()).run(None, {"input": x.numpy()})
+    np.testing.assert_allclose(got, model(x).detach().numpy(), atol=1e-5)
+
+
+def test_opset_below_17_is_refused():
+    with pytest.raises(ValueError, match="opset_version 13"):
+        cr.onnx.export(MLP(), (cr.randn(2, 3),), io.BytesIO(), opset_version=13)

@@ -167,3 +167,19 @@ def test_gpt_on_transformer_encoder_layers_with_causal_mask(roundtrip):
     sets = [(cr.randint(0, 13, (2, 5)),), (cr.randint(0, 13, (3, 9)),)]
     dyn = {"idx": {0: "batch", 1: "time"}, "logits": {0: "batch", 1: "time"}}
     roundtrip(TorchStyleGPT(), sets[0], sets, ["idx"], ["logits"], dyn)
+
+
+def test_lstm_with_lengths_becomes_sequence_lens(roundtrip):
+    class Tagger(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lstm = nn.LSTM(3, 4, batch_first=True, bidirectional=True)
+
+        def forward(self, x, lengths):
+            y, (h, c) = self.lstm(x, lengths=lengths)
+            return y, h
+
+    sets = [(cr.randn(2, 5, 3), cr.tensor([5, 3])), (cr.randn(3, 7, 3), cr.tensor([2, 7, 4]))]
+    dyn = {"x": {0: "batch", 1: "time"}, "lengths": {0: "batch"},
+           "y": {0: "batch", 1: "time"}, "h": {1: "batch"}}
+    roundtrip(Tagger(), sets[0], sets, ["x", "lengths"], ["y", "h"], dyn)

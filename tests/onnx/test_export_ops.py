@@ -147,3 +147,23 @@ def test_sdpa_with_float_and_bool_masks(roundtrip):
         return (F.scaled_dot_product_attention(q, k, v, attn_mask=bias)
                 + F.scaled_dot_product_attention(q, k, v, attn_mask=keep, scale=0.3))
     _check(roundtrip, Fn(f), [(2, 2, 3, 4)] * 3, dyn_axes=(0, 2))
+
+
+def test_ops_outside_functions_argmax_max_dim_any_logical(roundtrip):
+    class Picks(nn.Module):
+        def forward(self, x):
+            values, indices = x.max(dim=1)
+            low = x.min(1, keepdim=True).values
+            mask = (x > 0) & ~(x > 1) | (x < -1)
+            hits = mask.any(1).float() + mask.all(1).float()
+            return (values + low.squeeze(1) + hits + x.argmax(1).float()
+                    + x.argmin(dim=1).float(), indices.float())
+    _check(roundtrip, Picks(), [(3, 5)], n_out=2)
+
+
+def test_integer_inputs_and_mixed_dtype_comparisons(roundtrip):
+    class Count(nn.Module):
+        def forward(self, x):
+            idx = (x * 3).long()
+            return ((idx >= 1) & (idx.float() < x + 1)).float() + idx.float()
+    _check(roundtrip, Count(), [(3, 5)])
