@@ -6,6 +6,7 @@ functions and Tensor methods call, so the public names themselves are never repl
 """
 import numpy as np
 
+from ..nn import functional as F
 from ..ops import misc, reduce as red
 from . import tracer
 
@@ -74,9 +75,22 @@ def _logical(x, dim, keepdim, op):
     return out
 
 
+def _one_hot(tensor, num_classes=-1):
+    out = _ORIG["one_hot"](tensor, num_classes)
+    st = _live(tensor)
+    if st is None:
+        return out
+    g = st.g
+    g.path = st.where()
+    depth = g.const(np.asarray(out._data.shape[-1], np.int64), "depth")
+    g.bind(out, g.node("OneHot", [g.name_of(tensor), depth,
+                                  g.const(np.asarray([0, 1], np.int64))], axis=-1))
+    return out
+
+
 _ORIG = {}
 _WRAPPERS = [(red, "_arg_extremum", _arg_extremum), (red, "_extremum_dim", _extremum_dim),
-             (misc, "_logical", _logical)]
+             (misc, "_logical", _logical), (F, "one_hot", _one_hot)]
 
 
 def swaps():

@@ -133,7 +133,13 @@ def _traced_compare(self, ufunc, other):
     if isinstance(other, Tensor):
         dtype = np.result_type(dtype, other._data.dtype)
     a, b = g.name_of(self, dtype=dtype), g.name_of(other, dtype=dtype)
-    op = _COMPARE[ufunc]
+    if ufunc is np.floor_divide:
+        g.bind(out, _floor_divide(g, a, b, dtype))
+        return out
+    op = _COMPARE.get(ufunc)
+    if op is None:
+        raise ExportError(f"onnx.export: no ONNX conversion for the tensor operator "
+                          f"{ufunc.__name__} (used in {_describe_where(st)})")
     if op in ("And", "Or", "Xor") and out._data.dtype != np.bool_:
         op = "Bitwise" + op
     if op == "NotEqual":
@@ -142,6 +148,13 @@ def _traced_compare(self, ufunc, other):
         name = g.node(op, [a, b])
     g.bind(out, name)
     return out
+
+
+def _floor_divide(g, a, b, dtype):
+    if dtype.kind == "f":
+        return g.node("Floor", [g.node("Div", [a, b])])
+    q = g.node("Floor", [g.node("Div", [g.cast(a, np.float64), g.cast(b, np.float64)])])
+    return g.cast(q, dtype)
 
 
 def _traced_invert(self):

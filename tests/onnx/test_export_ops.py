@@ -167,3 +167,12 @@ def test_integer_inputs_and_mixed_dtype_comparisons(roundtrip):
             idx = (x * 3).long()
             return ((idx >= 1) & (idx.float() < x + 1)).float() + idx.float()
     _check(roundtrip, Count(), [(3, 5)])
+
+
+def test_one_hot_and_floor_divide(roundtrip):
+    class Codes(nn.Module):
+        def forward(self, x):
+            idx = (x.abs() * 2).long() // 2 + x.long() // -3
+            code = F.one_hot(idx.clamp(0, 4), 5).float() * cr.arange(5.0)
+            return code.sum(-1) + x // 0.5
+    _check(roundtrip, Codes(), [(3, 4)])
