@@ -22,6 +22,7 @@ class Graph:
         self._keep = []         # traced objects stay alive so their ids stay unique
         self._used = set()
         self._exprs = {}
+        self._by_memory = {}    # (address, shape, dtype) -> a traced array there
         self.path = ""          # module path of the op being converted, for node names
 
     # ---- names ------------------------------------------------------------------------------
@@ -38,9 +39,11 @@ class Graph:
         """Record that ``tensor`` (and its array) is the ONNX value ``name``."""
         self.values[id(tensor)] = name
         self._keep.append(tensor)
-        if isinstance(tensor, Tensor):
-            self.values[id(tensor._data)] = name
-            self._keep.append(tensor._data)
+        array = tensor._data if isinstance(tensor, Tensor) else tensor
+        if isinstance(array, np.ndarray):
+            self.values[id(array)] = name
+            self._keep.append(array)
+            self._by_memory.setdefault((_address(array), array.shape, array.dtype), array)
 
     def is_traced(self, x):
         if isinstance(x, (tuple, list)):
@@ -65,9 +68,35 @@ class Graph:
                 self.inits[pname] = array
             return pname if dtype is None or array.dtype == dtype else self.cast(pname, dtype)
         array = x._data if isinstance(x, Tensor) else np.asarray(x)
+        source = self._traced_base(array)
+        if source is not None:
+            return self.name_of(source, dtype)
         if dtype is not None:
             array = array.astype(dtype)
         return self.const(array)
+
+    def _traced_base(self, array):
+        """A NumPy view of a traced array made outside the recorded ops (``broadcast_to`` in
+        some op's Python code, say): the traced array when the view shows the same elements in
+        the same shape; an ExportError when it shows them otherwise, since a constant would
+        silently freeze a value that depends on the inputs."""
+        base = array.base
+        if not isinstance(base, np.ndarray):
+            return None
+        same = self._by_memory.get((_address(array), array.shape, array.dtype))
+        if same is not None and all(a == b or n == 1 for a, b, n in zip(
+                same.strides, array.strides, array.shape)):
+            return same
+        while isinstance(base, np.ndarray):      # (NumPy points views at the memory's owner)
+            if id(base) in self.values:
+                from .registry import ExportError
+                raise ExportError(
+                    f"onnx.export: in {self.path or 'the model'}, a value computed from the "
+                    f"inputs outside chainrule's recorded ops (a NumPy view of shape "
+                    f"{array.shape} of a traced array) would be frozen into a constant; "
+                    "compute it with tensor ops instead")
+            base = base.base
+        return None
 
     def const(self, array, hint="const"):
         array = np.asarray(array)
@@ -126,6 +155,10 @@ class Graph:
 
     def squeeze(self, x, axes):
         return self.node("Squeeze", [x, self.const(np.asarray(axes, np.int64), "axes")])
+
+
+def _address(array):
+    return array.__array_interface__["data"][0]
 
 
 def _dtype(x):

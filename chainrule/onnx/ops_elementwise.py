@@ -100,6 +100,19 @@ def _trunc(g, args, options, outs):
     return g.node("Mul", [g.node("Sign", [x]), g.node("Floor", [g.node("Abs", [x])])])
 
 
+@converts(pm.Frac)
+def _frac(g, args, options, outs):
+    (x,) = _same(g, args[:1], outs)
+    trunc = g.node("Mul", [g.node("Sign", [x]), g.node("Floor", [g.node("Abs", [x])])])
+    return g.node("Sub", [x, trunc])
+
+
+@converts(pm.Hypot)
+def _hypot(g, args, options, outs):
+    a, b = _same(g, args[:2], outs)
+    return g.node("Sqrt", [g.node("Add", [g.node("Mul", [a, a]), g.node("Mul", [b, b])])])
+
+
 @converts(ew.Clamp)
 def _clamp(g, args, options, outs):
     dtype = _out_dtype(outs)

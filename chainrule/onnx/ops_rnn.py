@@ -9,7 +9,10 @@ gate (r multiplies W_hn h + b_hn). ONNX wants sequence-major input (T, B, I); it
 import numpy as np
 
 from ..nn import rnn
-from .registry import ExportError, converts_module
+from ..ops.recurrent_gru import GRUFunction
+from ..ops.recurrent_lstm import LSTMFunction
+from ..ops.recurrent_rnn import RNNFunction
+from .registry import ExportError, converts, converts_module
 
 _ORDER = {"LSTM": [0, 3, 1, 2], "GRU": [1, 0, 2], "RNN": [0]}
 
@@ -118,3 +121,44 @@ def _gru(g, m, args, kwargs, out):
 @converts_module(rnn.RNN)
 def _rnn(g, m, args, kwargs, out):
     _convert(g, m, args, kwargs, out, "RNN")
+
+
+# ---- the recurrent Functions themselves (RNNCell/LSTMCell/GRUCell steps, direct calls) -----
+def _function(kind, n_states):
+    def convert(g, args, options, outs):
+        x, states = args[0], list(args[1:1 + n_states])
+        w_ih, w_hh = args[1 + n_states], args[2 + n_states]
+        b_ih = args[3 + n_states] if len(args) > 3 + n_states else options.get("b_ih")
+        b_hh = args[4 + n_states] if len(args) > 4 + n_states else options.get("b_hh")
+        if any(g.is_traced(w) for w in (w_ih, w_hh, b_ih, b_hh)):
+            raise ExportError(f"onnx.export: a {kind} whose weights are computed from the "
+                              f"inputs (module '{g.path}') has no ONNX conversion")
+        order = _ORDER[kind]
+        w_ih, w_hh = _array(w_ih), _array(w_hh)
+        rows = w_ih.shape[0]
+        b_ih = _array(b_ih) if b_ih is not None else np.zeros(rows, w_ih.dtype)
+        b_hh = _array(b_hh) if b_hh is not None else np.zeros(rows, w_ih.dtype)
+        bias = np.concatenate([_blocks(b_ih, order), _blocks(b_hh, order)])[None]
+        lengths = options.get("lengths")
+        inputs = [g.name_of(x), g.const(_blocks(w_ih, order)[None], "W"),
+                  g.const(_blocks(w_hh, order)[None], "R"), g.const(bias, "B"),
+                  "" if lengths is None else g.name_of(lengths, dtype=np.int32)]
+        inputs += ["" if s is None else g.unsqueeze(g.name_of(s), [0]) for s in states]
+        attrs = {"hidden_size": int(w_hh.shape[1]),
+                 "direction": "reverse" if options.get("reverse") else "forward"}
+        if kind == "GRU":
+            attrs["linear_before_reset"] = 1
+        if kind == "RNN":
+            attrs["activations"] = ["Relu" if options.get("nonlinearity") == "relu" else "Tanh"]
+        names = g.node(kind, inputs, n_out=1 + n_states, **attrs)
+        return [g.squeeze(names[0], [1])] + [g.squeeze(n, [0]) for n in names[1:]]
+    return convert
+
+
+def _array(t):
+    return t._data if hasattr(t, "_data") else np.asarray(t)
+
+
+converts(LSTMFunction)(_function("LSTM", 2))
+converts(GRUFunction)(_function("GRU", 1))
+converts(RNNFunction)(_function("RNN", 1))

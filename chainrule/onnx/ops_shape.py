@@ -3,7 +3,7 @@ triangles. Sizes may be SymInts (read from traced shapes): ``g.ints`` writes tho
 shape arithmetic, so dynamic axes survive ``view(B, T, heads, -1)`` and ``x[:, :T]``."""
 import numpy as np
 
-from ..ops import indexing, misc, shape as sh
+from ..ops import einsum, indexing, misc, reduce as red, shape as sh
 from .graph import INT64_MAX
 from .registry import ExportError, converts
 from .symint import SymInt
@@ -172,3 +172,43 @@ def _getitem(g, args, options, outs):
     if new_axes:
         name = g.unsqueeze(name, new_axes)
     return name
+
+
+@converts(indexing.Roll)
+def _roll(g, args, options, outs):
+    x = args[0]
+    shifts, axes = _opt(args, options, "shifts", 1), _opt(args, options, "axes", 2)
+    name = g.name_of(x)
+    shape = x._data.shape
+    if axes is None:                  # roll of the flattened tensor, then the shape back
+        flat = g.node("Reshape", [name, g.ints([-1])])
+        return g.node("Reshape", [_roll_axis(g, flat, int(shifts) % x._data.size, 0),
+                                  g.node("Shape", [name])])
+    shifts = shifts if isinstance(shifts, (tuple, list)) else (shifts,)
+    axes = axes if isinstance(axes, (tuple, list)) else (axes,)
+    for s, a in zip(shifts, axes):
+        name = _roll_axis(g, name, int(s) % shape[a], int(a))
+    return name
+
+
+def _roll_axis(g, name, s, axis):
+    if s == 0:
+        return name
+    tail = g.node("Slice", [name, g.ints([-s]), g.ints([INT64_MAX]), g.ints([axis])])
+    head = g.node("Slice", [name, g.ints([0]), g.ints([-s]), g.ints([axis])])
+    return g.node("Concat", [tail, head], axis=axis)
+
+
+@converts(red.TakeAlongDim)
+def _take_along(g, args, options, outs):
+    axis = int(_opt(args, options, "axis", 2))
+    y = g.node("GatherElements", [g.name_of(args[0]), g.name_of(args[1], dtype=np.int64)],
+               axis=axis)
+    return y if options.get("keepdim", False) else g.squeeze(y, [axis])
+
+
+@converts(einsum.Einsum)
+def _einsum(g, args, options, outs):
+    dtype = outs[0]._data.dtype
+    equation = einsum._spec(options["letters"], options["out"])
+    return g.node("Einsum", [g.name_of(a, dtype=dtype) for a in args], equation=equation)

@@ -147,3 +147,12 @@ def test_opsets_17_to_20(opset):
 def test_opset_below_17_is_refused():
     with pytest.raises(ValueError, match="opset_version 13"):
         cr.onnx.export(MLP(), (cr.randn(2, 3),), io.BytesIO(), opset_version=13)
+
+
+def test_numpy_view_of_a_traced_value_is_refused_not_frozen():
+    class Sneaky(nn.Module):
+        def forward(self, x):
+            return x + cr.from_numpy(x.numpy()[:, ::-1])     # bypasses the recorded ops
+
+    with pytest.raises(cr.onnx.ExportError, match="outside chainrule's recorded ops"):
+        cr.onnx.export(Sneaky(), (cr.randn(2, 3),), io.BytesIO())

@@ -183,3 +183,23 @@ def test_lstm_with_lengths_becomes_sequence_lens(roundtrip):
     dyn = {"x": {0: "batch", 1: "time"}, "lengths": {0: "batch"},
            "y": {0: "batch", 1: "time"}, "h": {1: "batch"}}
     roundtrip(Tagger(), sets[0], sets, ["x", "lengths"], ["y", "h"], dyn)
+
+
+def test_cells_unrolled_over_a_python_loop(roundtrip):
+    class Decoder(nn.Module):       # cells step by step: the loop unrolls at the example length
+        def __init__(self):
+            super().__init__()
+            self.lstm, self.gru = nn.LSTMCell(3, 4), nn.GRUCell(4, 5)
+            self.rnn = nn.RNNCell(5, 2, nonlinearity="relu")
+
+        def forward(self, x, h, c):
+            outs = []
+            for t in range(3):
+                h, c = self.lstm(x[:, t], (h, c))
+                outs.append(self.rnn(self.gru(h)))
+            return cr.stack(outs, 1)
+
+    sets = [(cr.randn(2, 3, 3), cr.randn(2, 4), cr.randn(2, 4)),
+            (cr.randn(5, 3, 3), cr.randn(5, 4), cr.randn(5, 4))]
+    dyn = {"x": {0: "batch"}, "h": {0: "batch"}, "c": {0: "batch"}, "y": {0: "batch"}}
+    roundtrip(Decoder(), sets[0], sets, ["x", "h", "c"], ["y"], dyn)

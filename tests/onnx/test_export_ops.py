@@ -176,3 +176,13 @@ def test_one_hot_and_floor_divide(roundtrip):
             code = F.one_hot(idx.clamp(0, 4), 5).float() * cr.arange(5.0)
             return code.sum(-1) + x // 0.5
     _check(roundtrip, Codes(), [(3, 4)])
+
+
+def test_roll_take_along_dim_einsum_frac_hypot(roundtrip):
+    class Mix(nn.Module):
+        def forward(self, x, w):
+            idx = x.argsort(dim=1) if False else (x * 0).long() + 1
+            y = x.roll(1, 1) + x.roll((2, -1), (0, 1)) + cr.take_along_dim(x, idx[:, :1], 1)
+            z = cr.einsum("bi,bj->bij", x, w).sum(-1) + cr.einsum("bi->b", w)[:, None]
+            return y + z + x.frac() + cr.hypot(x, w)
+    _check(roundtrip, Mix(), [(3, 4), (3, 4)])
