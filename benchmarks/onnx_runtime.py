@@ -72,6 +72,9 @@ def _session(model, example):
     options = ort.SessionOptions()
     options.intra_op_num_threads = 2
     options.inter_op_num_threads = 1
+    # ORT's pool otherwise spins after each run and takes the cores from the next contender
+    # (measured: PyTorch's batch-1 LSTM 5x slower in the round after ONNX Runtime's)
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     return ort.InferenceSession(f.getvalue(), options, providers=["CPUExecutionProvider"])
 
 

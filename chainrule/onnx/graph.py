@@ -22,7 +22,8 @@ class Graph:
         self._keep = []         # traced objects stay alive so their ids stay unique
         self._used = set()
         self._exprs = {}
-        self._by_memory = {}    # (address, shape, dtype) -> a traced array there
+        self._by_memory = {}
+        self.versions = {}      # id(Tensor) -> its version when bound    # (address, shape, dtype) -> a traced array there
         self.path = ""          # module path of the op being converted, for node names
 
     # ---- names ------------------------------------------------------------------------------
@@ -39,6 +40,8 @@ class Graph:
         """Record that ``tensor`` (and its array) is the ONNX value ``name``."""
         self.values[id(tensor)] = name
         self._keep.append(tensor)
+        if isinstance(tensor, Tensor):
+            self.versions[id(tensor)] = tensor._version
         array = tensor._data if isinstance(tensor, Tensor) else tensor
         if isinstance(array, np.ndarray):
             self.values[id(array)] = name
@@ -60,6 +63,11 @@ class Graph:
         when given, so that ``x + 2.0`` matches x's type as NumPy's promotion does)."""
         key = id(x)
         if key in self.values:
+            if isinstance(x, Tensor) and self.versions.get(key, x._version) != x._version:
+                from .registry import ExportError
+                raise ExportError(f"onnx.export: in {self.path or 'the model'}, a value "
+                                  "computed from the inputs was modified in place by an op "
+                                  "the exporter does not record; use the out-of-place op")
             name = self.values[key]
             return name if dtype is None or _dtype(x) == dtype else self.cast(name, dtype)
         if key in self.params:

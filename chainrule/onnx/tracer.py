@@ -260,8 +260,9 @@ def tracing(graph, paths):
         swaps.append((factories, name, fake))
         if getattr(chainrule, name, None) is _ORIGINALS[("factories", name)]:
             swaps.append((chainrule, name, fake))
+    from .inplace import swaps as inplace_swaps
     from .nonfunction import swaps as nonfunction_swaps
-    swaps += nonfunction_swaps()
+    swaps += nonfunction_swaps() + inplace_swaps()
     # Sizes pass through as_index / as_sizes in every op module: keep SymInts as they are.
     _ORIGINALS[("_broadcast", "as_sizes")] = _broadcast.as_sizes
     keep_index = _keep_sym(_broadcast.as_index)

@@ -186,3 +186,22 @@ def test_roll_take_along_dim_einsum_frac_hypot(roundtrip):
             z = cr.einsum("bi,bj->bij", x, w).sum(-1) + cr.einsum("bi->b", w)[:, None]
             return y + z + x.frac() + cr.hypot(x, w)
     _check(roundtrip, Mix(), [(3, 4), (3, 4)])
+
+
+def test_in_place_updates_are_recorded(roundtrip):
+    class Residual(nn.Module):     # torchvision's BasicBlock style: out += identity
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(4, 4)
+
+        def forward(self, x):
+            out = self.fc(x)
+            out += x
+            out.mul_(2).clamp_(-1.5, 1.5)
+            out.masked_fill_(x > 1, 0.0)
+            acc = cr.zeros(4)
+            acc += out.sum(0)
+            buf = cr.empty(x.shape)
+            buf.copy_(out)
+            return buf.relu() + acc
+    _check(roundtrip, Residual(), [(3, 4)])
