@@ -39,6 +39,23 @@ def attend(g, q, k, v, rank, scale, dtype, blocked=None, additive=None, causal=F
     return g.node("MatMul", [p, v]), p
 
 
+def causal_constant(g, mask, blocked_value):
+    """True when ``mask`` is a constant (L, L) causal mask: blocked (``blocked_value`` for
+    bool masks, -inf for float ones) exactly above the diagonal. Such a mask, made from the
+    example's length (``generate_square_subsequent_mask(T)``), is rebuilt at run time so the
+    length stays dynamic."""
+    if mask is None or g.is_traced(mask):
+        return False
+    m = mask._data if hasattr(mask, "_data") else np.asarray(mask)
+    if m.ndim != 2 or m.shape[0] != m.shape[1] or m.shape[0] < 2:
+        return False
+    above = np.triu(np.ones(m.shape, bool), 1)
+    if m.dtype == np.bool_:
+        blocked = m if blocked_value else ~m
+        return bool(np.array_equal(blocked, above))
+    return bool(np.all(np.isneginf(m[above])) and np.all(m[~above] == 0))
+
+
 @converts(ScaledDotProductAttention)
 def _sdpa(g, args, options, outs):
     q, k, v = args[:3]
@@ -48,13 +65,16 @@ def _sdpa(g, args, options, outs):
                           f"'{g.path}') has no ONNX conversion here")
     dtype = q._data.dtype
     blocked = additive = None
+    causal = options.get("causal", False)
+    if causal_constant(g, mask, blocked_value=False):
+        mask, causal = None, True
     if mask is not None:
         if _dtype(mask) == np.bool_:
             blocked = g.node("Not", [g.name_of(mask)])
         else:
             additive = g.name_of(mask, dtype=dtype)
     out, p = attend(g, g.name_of(q), g.name_of(k), g.name_of(v), q._data.ndim,
-                    options["scale"], dtype, blocked, additive, options.get("causal", False))
+                    options["scale"], dtype, blocked, additive, causal)
     return [out, p] if options.get("need_weights") else [out]
 
 
@@ -112,7 +132,7 @@ def _mha(g, m, args, kwargs, out):
         name = g.unsqueeze(g.name_of(kpm), [1, 2])                       # (N, 1, 1, S)
         (blocked if _dtype(kpm) == np.bool_ else additive).append(
             name if _dtype(kpm) == np.bool_ else g.cast(name, dtype))
-    causal = bool(a["is_causal"])
+    causal = bool(a["is_causal"]) or causal_constant(g, mask, blocked_value=True)
     if mask is not None and not causal:
         name = g.name_of(mask)
         if len(mask.shape) == 3:                                         # (N * H, L, S)

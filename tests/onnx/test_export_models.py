@@ -203,3 +203,25 @@ def test_cells_unrolled_over_a_python_loop(roundtrip):
             (cr.randn(5, 3, 3), cr.randn(5, 4), cr.randn(5, 4))]
     dyn = {"x": {0: "batch"}, "h": {0: "batch"}, "c": {0: "batch"}, "y": {0: "batch"}}
     roundtrip(Decoder(), sets[0], sets, ["x", "h", "c"], ["y"], dyn)
+
+
+def test_encoder_decoder_transformer_with_causal_target_mask(roundtrip):
+    class Seq2Seq(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.core = nn.Transformer(16, 2, num_encoder_layers=1, num_decoder_layers=2,
+                                       dim_feedforward=24, dropout=0.1)    # sequence-first
+
+        def forward(self, src, tgt, src_pad):
+            mask = nn.Transformer.generate_square_subsequent_mask(tgt.shape[0])
+            return self.core(src, tgt, tgt_mask=mask,   # (a constant causal mask: rebuilt)
+                             src_key_padding_mask=src_pad, memory_key_padding_mask=src_pad)
+
+    def inputs(s, t, b):
+        pad = cr.zeros(b, s, dtype=cr.bool)
+        pad[-1, s - 1:] = True
+        return cr.randn(s, b, 16), cr.randn(t, b, 16), pad
+    sets = [inputs(4, 3, 2), inputs(6, 5, 3)]
+    dyn = {"src": {0: "s", 1: "b"}, "tgt": {0: "t", 1: "b"}, "pad": {0: "b", 1: "s"},
+           "out": {0: "t", 1: "b"}}
+    roundtrip(Seq2Seq(), sets[0], sets, ["src", "tgt", "pad"], ["out"], dyn)
