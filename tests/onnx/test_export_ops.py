@@ -1,4 +1,5 @@
 """Each op family exported alone, with a dynamic batch (and length where it applies)."""
+import numpy as np
 import pytest
 
 import chainrule as cr
@@ -205,3 +206,17 @@ def test_in_place_updates_are_recorded(roundtrip):
             buf.copy_(out)
             return buf.relu() + acc
     _check(roundtrip, Residual(), [(3, 4)])
+
+
+def test_constant_causal_masks_follow_the_length(roundtrip):
+    mha = nn.MultiheadAttention(8, 2, batch_first=True)
+
+    def f(x, m):
+        T = x.shape[1]
+        float_mask = nn.Transformer.generate_square_subsequent_mask(T)
+        bool_keep = cr.from_numpy(np.tril(np.ones((T, T), bool)))       # SDPA: True = keep
+        q = x.view(x.shape[0], T, 2, 4).transpose(1, 2)
+        sdpa = F.scaled_dot_product_attention(q, q, q, attn_mask=bool_keep)
+        return m(x, x, x, attn_mask=float_mask, need_weights=False)[0] + \
+            sdpa.transpose(1, 2).reshape(x.shape)
+    _check(roundtrip, Fn(f, mha), [(2, 3, 8)], dyn_axes=(0, 1))
