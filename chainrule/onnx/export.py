@@ -19,6 +19,11 @@ def export(model, args, f, input_names=None, output_names=None, dynamic_axes=Non
     mode (its mode is restored after); parameters become initializers named as in its
     state_dict. ONNX Runtime (or any engine) can then run the file. Needs the ``onnx`` package
     (``pip install chainrule[onnx]``).
+
+    Ops computed from parameters and constants alone are folded into constants (always, as
+    with torch's default ``do_constant_folding=True``). ``verbose`` prints the graph;
+    ``export_params``, ``training`` and ``dynamo`` are accepted for torch's callers and
+    ignored: parameters are always stored, the export is always for inference.
     """
     try:
         import onnx
@@ -63,6 +68,8 @@ def export(model, args, f, input_names=None, output_names=None, dynamic_axes=Non
                                                   name=f"{name}_identity"))
     proto = _build(graph, inputs, in_names, outputs, out_names, dynamic_axes or {}, opset)
     onnx.checker.check_model(proto)
+    if verbose:
+        print(onnx.helper.printable_graph(proto.graph))
     data = proto.SerializeToString()
     if isinstance(f, (str, os.PathLike)):
         with open(f, "wb") as fh:

@@ -32,11 +32,7 @@ class _State:
 _state = None
 
 
-def _orig(cls_or_obj, name):
-    return _ORIGINALS[(cls_or_obj, name)]
-
-
-_ORIGINALS = {}
+_ORIGINALS = {}     # (owner, name) -> what the swap replaced
 
 
 def _flat(xs):
@@ -273,9 +269,8 @@ def tracing(graph, paths):
             swaps.append((mod, "as_sizes", _keep_sym_sizes))
     saved = []
     for owner, name, new in swaps:
-        old = owner.__dict__[name] if isinstance(owner, type) else getattr(owner, name)
+        old = vars(owner)[name]         # (on a class: the descriptor itself, not a binding)
         saved.append((owner, name, old))
-        _ORIGINALS.setdefault((owner, name), old)
         _ORIGINALS[(owner, name)] = old
         setattr(owner, name, new)
     _state = _State(graph, paths)
