@@ -235,14 +235,20 @@ converts(red.MinAll, redm.AMin)(_extremum("ReduceMin"))
 @converts(red.Var)
 def _var(g, args, options, outs):
     x = g.name_of(args[0])
+    ndim = args[0]._data.ndim
     axes = _dims(options.get("dim"))
-    shape = args[0]._data.shape
-    n = int(np.prod([shape[a] for a in (axes if axes is not None else range(len(shape)))]))
+    axes = list(range(ndim)) if axes is None else [a % max(ndim, 1) for a in axes]
     centred = g.node("Sub", [x, g.reduce("ReduceMean", x, axes, True)])
-    mean_sq = g.reduce("ReduceMean", g.node("Mul", [centred, centred]), axes,
-                       options.get("keepdim", False))
+    var = g.reduce("ReduceMean", g.node("Mul", [centred, centred]), axes,
+                   options.get("keepdim", False))
     correction = options.get("correction", 1)
-    return g.node("Mul", [mean_sq, _scalar(g, n / max(n - correction, 0), outs)])
+    if not correction:
+        return var
+    # n / (n - correction), n counted at run time so that a dynamic axis may be reduced
+    sizes = g.node("Gather", [g.node("Shape", [x]), g.const(np.asarray(axes, np.int64))])
+    n = g.cast(g.reduce("ReduceProd", sizes, None, False), _out_dtype(outs))
+    return g.node("Mul", [var, g.node("Div", [n, g.node("Sub", [n, _scalar(g, correction,
+                                                                             outs)])])])
 
 
 @converts(misc.Prod)
