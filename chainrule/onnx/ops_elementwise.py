@@ -6,6 +6,7 @@ import numpy as np
 from ..ops import activation as act
 from ..ops import elementwise as ew
 from ..ops import misc, pointwise_math as pm, reduce as red, reduce_more as redm
+from ..ops.distance import EuclideanCdist
 from .registry import ExportError, converts
 
 
@@ -111,6 +112,32 @@ def _frac(g, args, options, outs):
 def _hypot(g, args, options, outs):
     a, b = _same(g, args[:2], outs)
     return g.node("Sqrt", [g.node("Add", [g.node("Mul", [a, a]), g.node("Mul", [b, b])])])
+
+
+@converts(pm.Atan2)
+def _atan2(g, args, options, outs):
+    y, x = _same(g, args[:2], outs)
+    zero = _scalar(g, 0, outs)
+    base = g.node("Atan", [g.node("Div", [y, x])])
+    turn = g.node("Where", [g.node("GreaterOrEqual", [y, zero]), _scalar(g, math.pi, outs),
+                            _scalar(g, -math.pi, outs)])
+    out = g.node("Where", [g.node("Less", [x, zero]), g.node("Add", [base, turn]), base])
+    axis = g.node("Mul", [g.node("Sign", [y]), _scalar(g, math.pi / 2, outs)])
+    return g.node("Where", [g.node("Equal", [x, zero]), axis, out])
+
+
+@converts(EuclideanCdist)
+def _cdist(g, args, options, outs):
+    a, b = _same(g, args[:2], outs)
+    rank = args[0]._data.ndim
+    perm = list(range(rank))
+    perm[-1], perm[-2] = perm[-2], perm[-1]
+    sq_a = g.reduce("ReduceSum", g.node("Mul", [a, a]), [-1], True)           # (.., P, 1)
+    sq_b = g.node("Transpose", [g.reduce("ReduceSum", g.node("Mul", [b, b]), [-1], True)],
+                  perm=perm)                                                   # (.., 1, R)
+    ab = g.node("MatMul", [a, g.node("Transpose", [b], perm=perm)])
+    d2 = g.node("Sub", [g.node("Add", [sq_a, sq_b]), g.node("Mul", [ab, _scalar(g, 2, outs)])])
+    return g.node("Sqrt", [g.node("Max", [d2, _scalar(g, 0, outs)])])
 
 
 @converts(ew.Clamp)

@@ -38,6 +38,8 @@ ELEMENTWISE = {
                                          x.var(1), x.logsumexp(1), x.prod(1),
                                          x.norm(dim=1)], 1).sum(0, keepdim=True) + y.sum(),
     "cumsum": lambda x, y: x.cumsum(1) + y.flip(1),
+    "atan2_cdist": lambda x, y: cr.atan2(x, y) + cr.atan2(x, y * 0) + cr.cdist(
+        x, y, compute_mode="use_mm_for_euclid_dist").sum(-1, keepdim=True),
     "var_over_batch": lambda x, y: x.var(0, keepdim=True) + y.std(0, keepdim=True)
     + x.var(correction=0),
 }
