@@ -99,16 +99,16 @@ def conv_flops(n, cin, cout, hw, k, groups=1):
 def lenet_flops():
     fwd = (conv_flops(LENET_BATCH, 1, 6, 24, 5) + conv_flops(LENET_BATCH, 6, 16, 8, 5) +
            2 * LENET_BATCH * (256 * 120 + 120 * 84 + 84 * 10))
-    return 3 * fwd - 2 * conv_flops(LENET_BATCH, 1, 6, 24, 5) // 2   # no input grad for conv1
+    return 3 * fwd - conv_flops(LENET_BATCH, 1, 6, 24, 5)      # conv1 needs no input gradient
 
 
 def gemm_ceiling(m, k, n):
-    """Seconds for one bare NumPy float32 (m, k) @ (k, n) product: the floor for a
-    convolution whose columns are that product."""
+    """Seconds for one bare NumPy float32 (m, k) @ (k, n) product in the orientation chainrule's
+    convolution uses (columns @ W^T): the floor for a convolution of that size."""
     rng = np.random.default_rng(0)
     a = rng.standard_normal((m, k)).astype(np.float32)
-    b = rng.standard_normal((k, n)).astype(np.float32)
-    return compare({"gemm": lambda: a @ b}, rounds=5)["gemm"]
+    b = rng.standard_normal((n, k)).astype(np.float32)
+    return compare({"gemm": lambda: a @ b.T}, rounds=5)["gemm"]
 
 
 # ---- peak memory in fresh processes -----------------------------------------------------------
@@ -158,8 +158,8 @@ def run(quick=False):
     del _NOTES[:]
     have_layers = all(hasattr(cr.nn, n) for n in ("BatchNorm2d", "MaxPool2d"))
     res_conv = conv_flops(RES_BATCH, RES_CH, RES_CH, RES_HW, 3)
-    ceiling = gemm_ceiling(RES_CH, RES_CH * 9, RES_BATCH * RES_HW * RES_HW)
-    _NOTES.append(f"GEMM ceiling: (64 x 576) @ (576 x 32768) float32 in {ceiling * 1e3:.2f} ms, "
+    ceiling = gemm_ceiling(RES_BATCH * RES_HW * RES_HW, RES_CH * 9, RES_CH)
+    _NOTES.append(f"GEMM ceiling: (32768 x 576) @ (576 x 64) float32 in {ceiling * 1e3:.2f} ms, "
                   f"{res_conv / ceiling / 1e9:.1f} GFLOP/s")
 
     def row(name, build, flops, target):
@@ -178,6 +178,13 @@ def run(quick=False):
                       "ceiling)" + (f", PyTorch {flops / t['torch'] / 1e9:.1f} GFLOP/s"
                                     if torch else ""))
 
+    def _floor(name, seconds):
+        """The matrix products alone (forward, weight and input gradients of each conv),
+        against the last row's PyTorch time."""
+        if torch:
+            _NOTES.append(f"{name}: its matrix products alone take {seconds * 1e3:.1f} ms, "
+                          f"{seconds / rows[-1][2]:.2f} of PyTorch's whole time")
+
     def build_with(make, step):
         return lambda lib: (lambda m: (m, step(lib, m)))(make(lib))
 
@@ -186,10 +193,12 @@ def run(quick=False):
             lenet_flops(), 1.3)
         row("ResNet basic block fwd+bwd (32x64x32x32)", build_with(make_block, forward_backward),
             3 * 2 * res_conv, 1.3)
+        _floor("ResNet basic block", 6 * ceiling)
     else:
         _NOTES.append("LeNet and ResNet rows skipped: chainrule.nn has no BatchNorm2d/MaxPool2d")
     row("Conv2d(64, 64, 3, padding=1) fwd+bwd", build_with(lambda lib: conv_alone(lib, 1),
                                                            forward_backward), 3 * res_conv, 1.2)
+    _floor("Conv2d alone", 3 * ceiling)
     row("depthwise Conv2d(64, 64, 3, groups=64) fwd+bwd",
         build_with(lambda lib: conv_alone(lib, RES_CH), forward_backward),
         3 * conv_flops(RES_BATCH, RES_CH, RES_CH, RES_HW, 3, RES_CH), None)

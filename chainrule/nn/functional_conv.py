@@ -1,6 +1,8 @@
 """Convolutions in the functional API (torch.nn.functional's conv1d, conv2d, conv_transpose1d,
 conv_transpose2d): argument checks and 1-d / unbatched inputs lifted to the 4-D Functions of
 chainrule.ops.conv and chainrule.ops.conv_transpose."""
+import operator
+
 from ..ops.conv import Conv2d as _Conv2d
 from ..ops.conv_depthwise import DepthwiseConv2d as _Depthwise
 from ..ops.conv_transpose import ConvTranspose2d as _ConvTranspose2d
@@ -11,12 +13,18 @@ __all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d"]
 
 def ntuple(op, name, value, n):
     """An int or an n-sequence of ints as an n-tuple (torch's _pair / _single)."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return (value,) * n
-    value = tuple(value)
-    if len(value) != n or not all(isinstance(v, int) for v in value):
+    try:
+        if not isinstance(value, bool):
+            return (operator.index(value),) * n
+    except TypeError:
+        pass
+    try:
+        ints = tuple(operator.index(v) for v in value)
+    except TypeError:
+        ints = None
+    if ints is None or len(ints) != n:
         raise ValueError(f"{op}: {name} must be an int or a tuple of {n} ints, got {value!r}")
-    return value
+    return ints
 
 
 def _check_tensors(op, x, w, b, dims):

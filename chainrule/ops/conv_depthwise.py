@@ -1,9 +1,11 @@
 """Depthwise convolution (groups == in_channels) as per-offset multiply-adds.
 
 With one input channel a group, the grouped GEMM degenerates into thousands of (m x k*k) @
-(k*k x OH*OW) products: measured 4.5x slower than PyTorch for 3x3 on 32 x 64 x 32 x 32. Here
-each kernel offset is one broadcast multiply-add over a strided slice of the padded input, run a
-few images at a time so the slices stay in cache.
+(k*k x OH*OW) products. Here each kernel offset is one broadcast multiply-add over a strided
+slice of the padded input, run a few images at a time so the slices stay in cache. For 3x3 on
+32 x 64 x 32 x 32 float32 on one thread: 55-62 ms forward + backward against 320 ms through the
+grouped GEMMs, PyTorch 11-20 ms (its vectorised kernel does the 9 multiply-adds in registers;
+NumPy makes 18 passes over memory).
 """
 from .._backend import xp
 from ..autograd.function import Function

@@ -5,6 +5,8 @@ non-constant modes build the padded array with one np.pad call (an index gather 
 and their backward folds the border gradients back onto the source rows with one slice-add
 per padded dimension, never a per-element scatter.
 """
+import operator
+
 from .._backend import xp
 from ..autograd.function import Function
 
@@ -80,10 +82,14 @@ def pad(input, pad, mode="constant", value=None):
     from ..tensor import Tensor
     if not isinstance(input, Tensor):
         raise TypeError(f"pad: input must be a chainrule.Tensor, got {type(input).__name__}")
-    pad = tuple(pad)
-    if len(pad) % 2 or not all(isinstance(p, int) for p in pad):
+    given = pad
+    try:
+        pad = tuple(operator.index(p) for p in pad)
+    except TypeError:
+        pad = None
+    if pad is None or len(pad) % 2:
         raise ValueError(f"pad: expected an even number of ints (before, after) per dim, got "
-                         f"{pad!r}")
+                         f"{given!r}")
     n = len(pad) // 2
     if n > input.ndim:
         raise ValueError(f"pad: {len(pad)} pad values pad {n} dims but the input has only "

@@ -106,6 +106,8 @@ def test_device_and_dtype():
 @pytest.mark.parametrize("fn,args,kwargs", [
     (F.conv2d, ((2, 4, 6, 6), (4, 2, 3, 3), (4,)), {"stride": 2, "padding": 1, "groups": 2}),
     (F.conv1d, ((2, 2, 7), (4, 2, 3), (4,)), {"dilation": 2, "padding": "same"}),
+    (F.conv2d, ((2, 2, 5, 5), (4, 1, 3, 3), (4,)), {"stride": 2, "padding": 1, "groups": 2}),
+    (F.conv2d, ((1, 3, 7, 4), (3, 3, 2, 3), None), {"stride": (3, 2), "dilation": (2, 1)}),
     (F.conv_transpose2d, ((1, 4, 3, 4), (4, 1, 2, 3), (2,)),
      {"stride": 2, "padding": 1, "output_padding": 1, "groups": 2}),
     (F.conv_transpose1d, ((2, 2, 4), (2, 3, 3), None), {"stride": 3, "dilation": 2}),
@@ -141,6 +143,9 @@ def test_gradcheck_pad(mode):
     (lambda: F.conv2d(chainrule.zeros(1, 1, 5, 5), chainrule.zeros(1, 1, 3, 3), stride=2,
                       padding="same"), ValueError, "not supported for strided"),
     (lambda: nn.Conv2d(3, 4, 3, padding="full"), ValueError, "invalid padding string"),
+    (lambda: nn.Conv2d(3, 4, (3, 3, 3)), ValueError, "kernel_size must be an int or a tuple"),
+    (lambda: F.conv1d(chainrule.zeros(1, 1, 5), chainrule.zeros(1, 1, 2), stride=1.5),
+     ValueError, "stride must be an int"),
     (lambda: nn.Conv2d(3, 4, 3, padding_mode="mirror"), ValueError, "padding_mode"),
     (lambda: nn.Conv2d(3, 4, 3)(chainrule.zeros(1, 3, 5, 5, dtype=chainrule.float64)),
      TypeError, "input is float64 but weight is float32"),

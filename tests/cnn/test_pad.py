@@ -13,20 +13,22 @@ CASES = [("constant", (1, 2), 3), ("constant", (1, 2, 0, 3), 4),
 
 
 @pytest.mark.parametrize("mode,pad,ndim", CASES)
-def test_pad(compare, torch, mode, pad, ndim):
+def test_pad(torch_parity, torch, mode, pad, ndim):
     x = np.random.default_rng(0).standard_normal((2, 3, 4, 5)[-ndim:])
-    compare(lambda t: F.pad(t, pad, mode), lambda t: torch.nn.functional.pad(t, pad, mode), [x])
+    torch_parity(lambda t: F.pad(t, pad, mode),
+                 lambda t: torch.nn.functional.pad(t, pad, mode), [x])
 
 
-def test_constant_value(compare, torch):
+def test_constant_value(torch_parity, torch):
     x = np.random.default_rng(0).standard_normal((2, 3))
-    out = compare(lambda t: F.pad(t, (1, 1), value=2.5),
-                  lambda t: torch.nn.functional.pad(t, (1, 1), value=2.5), [x])
+    out = torch_parity(lambda t: F.pad(t, (1, 1), value=2.5),
+                       lambda t: torch.nn.functional.pad(t, (1, 1), value=2.5), [x])
     assert out._data[0, 0] == 2.5
 
 
 @pytest.mark.parametrize("mode,pad,shape,match", [
     ("constant", (1, 2, 3), (2, 3), "even number"),
+    ("constant", (1.0, 2), (2, 3), "even number"),
     ("constant", (1, 1) * 3, (2, 3), "only 2"),
     ("constant", (-3, 0), (2, 2), "crops more"),
     ("reflect", (3, 0), (1, 2, 3), "at most 2"),

@@ -25,18 +25,18 @@ INTERPOLATIONS = [
 
 
 @pytest.mark.parametrize("shape,options", INTERPOLATIONS)
-def test_interpolate(compare, torch, shape, options):
+def test_interpolate(torch_parity, torch, shape, options):
     x = np.random.default_rng(0).standard_normal(shape)
-    compare(lambda t: F.interpolate(t, **options),
-            lambda t: torch.nn.functional.interpolate(t, **options), [x], atol=1e-12)
+    torch_parity(lambda t: F.interpolate(t, **options),
+                 lambda t: torch.nn.functional.interpolate(t, **options), [x], atol=1e-12)
 
 
 @pytest.mark.parametrize("layer", ["Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d"])
-def test_upsample_layers(compare, torch, layer):
+def test_upsample_layers(torch_parity, torch, layer):
     x = np.random.default_rng(0).standard_normal((1, 2, 3, 4))
     ours, theirs = getattr(nn, layer)(scale_factor=2), getattr(torch.nn, layer)(scale_factor=2)
     assert repr(ours) == repr(theirs)
-    compare(ours, theirs, [x])
+    torch_parity(ours, theirs, [x])
 
 
 def test_interpolate_gradcheck():
@@ -62,20 +62,20 @@ FOLDS = [dict(kernel_size=2), dict(kernel_size=(3, 2), dilation=(1, 2), padding=
 
 
 @pytest.mark.parametrize("options", FOLDS)
-def test_unfold(compare, torch, options):
+def test_unfold(torch_parity, torch, options):
     x = np.random.default_rng(0).standard_normal((2, 3, 7, 6))
-    compare(lambda t: F.unfold(t, **options),
-            lambda t: torch.nn.functional.unfold(t, **options), [x])
-    compare(nn.Unfold(**options), torch.nn.Unfold(**options), [x[0]])    # unbatched
+    torch_parity(lambda t: F.unfold(t, **options),
+                 lambda t: torch.nn.functional.unfold(t, **options), [x])
+    torch_parity(nn.Unfold(**options), torch.nn.Unfold(**options), [x[0]])    # unbatched
 
 
 @pytest.mark.parametrize("options", FOLDS)
-def test_fold(compare, torch, options):
+def test_fold(torch_parity, torch, options):
     blocks = torch.nn.functional.unfold(torch.zeros(2, 3, 7, 6), **options).shape
     cols = np.random.default_rng(0).standard_normal(tuple(blocks))
-    compare(lambda t: F.fold(t, (7, 6), **options),
-            lambda t: torch.nn.functional.fold(t, (7, 6), **options), [cols])
-    compare(nn.Fold((7, 6), **options), torch.nn.Fold((7, 6), **options), [cols[0]])
+    torch_parity(lambda t: F.fold(t, (7, 6), **options),
+                 lambda t: torch.nn.functional.fold(t, (7, 6), **options), [cols])
+    torch_parity(nn.Fold((7, 6), **options), torch.nn.Fold((7, 6), **options), [cols[0]])
 
 
 def test_fold_gradcheck():
