@@ -5,17 +5,11 @@ Reshape), so 2-d converters cover both.
 """
 import numpy as np
 
-from .registry import ExportError, converts
+from .registry import ExportError, converts, option as _opt
 
 
 from ..ops import conv as _conv, conv_depthwise as _depthwise, conv_transpose as _conv_t
 from ..ops import interpolate as _interp, padding as _pad
-
-
-def _opt(args, options, key, position, default=None):
-    if key in options:
-        return options[key]
-    return args[position] if len(args) > position else default
 
 
 def _bias(g, args, options):

@@ -3,13 +3,7 @@ import numpy as np
 
 from ..ops import dropout as drop, linalg, nn_ops, norm_batch, norm_group, norm_layer
 from ..ops import pooling
-from .registry import ExportError, converts
-
-
-def _opt(args, options, key, position, default=None):
-    if key in options:
-        return options[key]
-    return args[position] if len(args) > position else default
+from .registry import ExportError, converts, option as _opt
 
 
 @converts(linalg.MatMul)

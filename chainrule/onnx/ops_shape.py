@@ -5,16 +5,10 @@ import numpy as np
 
 from ..ops import einsum, indexing, misc, reduce as red, shape as sh
 from .graph import INT64_MAX
-from .registry import ExportError, converts
+from .registry import ExportError, converts, option as _opt
 from .symint import SymInt
 
 INT64_MIN = np.iinfo(np.int64).min
-
-
-def _opt(args, options, key, position, default=None):
-    if key in options:
-        return options[key]
-    return args[position] if len(args) > position else default
 
 
 @converts(sh.Reshape)

@@ -28,6 +28,13 @@ def converts_module(*classes):
     return register
 
 
+def option(args, options, key, position, default=None):
+    """A Function's argument by keyword (``options``) or by position (``args``)."""
+    if key in options:
+        return options[key]
+    return args[position] if len(args) > position else default
+
+
 def function_converter(cls):
     for k in cls.__mro__:
         if k in _FUNCTIONS:
