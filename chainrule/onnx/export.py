@@ -1,8 +1,6 @@
 """chainrule.onnx.export: run the model once on example inputs and write what it did as ONNX."""
 import os
 
-import numpy as np
-
 from ..tensor import Tensor
 
 DEFAULT_OPSET = 17
@@ -51,7 +49,7 @@ def export(model, args, f, input_names=None, output_names=None, dynamic_axes=Non
     in_names = _names(input_names, len(inputs), "input")
     for t, name in zip(inputs, in_names):
         graph.bind(t, name)
-        graph._used.add(name)
+        graph.reserve(name)
 
     was_training = model.training
     model.eval()

@@ -22,8 +22,8 @@ class Graph:
         self._keep = []         # traced objects stay alive so their ids stay unique
         self._used = set()
         self._exprs = {}
-        self._by_memory = {}
-        self.versions = {}      # id(Tensor) -> its version when bound    # (address, shape, dtype) -> a traced array there
+        self._by_memory = {}    # (address, shape, dtype) -> a traced array there
+        self.versions = {}      # id(Tensor) -> its version when bound
         self.path = ""          # module path of the op being converted, for node names
 
     # ---- names ------------------------------------------------------------------------------
@@ -35,6 +35,10 @@ class Graph:
             name = f"{base}_{i}"
         self._used.add(name)
         return name
+
+    def reserve(self, name):
+        """Keep ``name`` (a graph input's) from being given to anything else."""
+        self._used.add(name)
 
     def bind(self, tensor, name):
         """Record that ``tensor`` (and its array) is the ONNX value ``name``."""
