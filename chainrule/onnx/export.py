@@ -51,6 +51,8 @@ def export(model, args, f, input_names=None, output_names=None, dynamic_axes=Non
         graph.bind(t, name)
         graph.reserve(name)
 
+    for name in list(output_names or []):
+        graph.reserve(name)
     was_training = model.training
     model.eval()
     try:
