@@ -3,9 +3,11 @@ ONNX Runtime (the model exported with chainrule.onnx.export), for users choosing
 
 Workloads: an MLP (784-512-512-10, ReLU) on one image, and a char-level LSTM language model
 (embedding 64, LSTM 256, linear head 65) over 50 steps of one sequence. chainrule and PyTorch
-run under no_grad; every engine gets 2 threads. The main table is chainrule against PyTorch;
-the table after it adds ONNX Runtime.
+run under no_grad. Each runs with 2 threads, then with 1 (chainrule's BLAS limited through
+threadpoolctl). The main table is chainrule against PyTorch; the table after it adds ONNX
+Runtime.
 """
+import contextlib
 import io
 import sys
 
@@ -65,12 +67,12 @@ def _torch_copy(torch, model, kind):
     return m.eval()
 
 
-def _session(model, example):
+def _session(model, example, threads):
     import onnxruntime as ort
     f = io.BytesIO()
     cr.onnx.export(model, (example,), f, input_names=["x"], output_names=["y"])
     options = ort.SessionOptions()
-    options.intra_op_num_threads = 2
+    options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
     # ORT's pool otherwise spins after each run and takes the cores from the next contender
     # (measured: PyTorch's batch-1 LSTM 5x slower in the round after ONNX Runtime's)
@@ -96,27 +98,54 @@ def run(quick=False):
         cr.manual_seed(0)
         model = build().eval()
         x = cr.from_numpy(data)
-        session = _session(model, x)
-        feeds = {"x": data}
-        ours = model(x).detach().numpy()
-        theirs = session.run(None, feeds)[0]
-        err = float(np.abs(ours - theirs).max())
-
-        def step_cr():
-            with cr.no_grad():
-                model(x)
-        contenders = {"chainrule": step_cr, "ort": lambda: session.run(None, feeds)}
-        if torch is not None:
-            tm, tx = _torch_copy(torch, model, kind), torch.from_numpy(data)
-
-            def step_torch():
-                with torch.no_grad():
-                    tm(tx)
-            contenders["torch"] = step_torch
-        times = compare(contenders, rounds=rounds)
-        rows.append((name, times["chainrule"], times.get("torch"), None))
-        _ORT_ROWS.append((name, times["ort"], times["chainrule"], times.get("torch"), err))
+        tm = _torch_copy(torch, model, kind) if torch is not None else None
+        for threads in (2, 1):
+            label = f"{name}, {threads} thread{'s' if threads > 1 else ''}"
+            with _threads(torch, threads):
+                times, err = _time_engines(model, x, data, tm, torch, threads, rounds)
+            rows.append((label, times["chainrule"], times.get("torch"), None))
+            _ORT_ROWS.append((label, times["ort"], times["chainrule"], times.get("torch"), err))
     return rows
+
+
+def _time_engines(model, x, data, tm, torch, threads, rounds):
+    session = _session(model, x, threads)
+    feeds = {"x": data}
+    err = float(np.abs(model(x).detach().numpy() - session.run(None, feeds)[0]).max())
+
+    def step_cr():
+        with cr.no_grad():
+            model(x)
+    contenders = {"chainrule": step_cr, "ort": lambda: session.run(None, feeds)}
+    if tm is not None:
+        tx = torch.from_numpy(data)
+
+        def step_torch():
+            with torch.no_grad():
+                tm(tx)
+        contenders["torch"] = step_torch
+    return compare(contenders, rounds=rounds), err
+
+
+@contextlib.contextmanager
+def _threads(torch, n):
+    """n BLAS threads for chainrule (threadpoolctl, when installed) and n for PyTorch; a
+    batch-1 server often runs one thread per request, and on a busy machine two threads that
+    synchronise at every LSTM step lose far more than they gain."""
+    try:
+        from threadpoolctl import threadpool_limits
+        limit = threadpool_limits(limits=n, user_api="blas")
+    except ImportError:
+        limit = contextlib.nullcontext()
+    before = torch.get_num_threads() if torch is not None else None
+    if torch is not None:
+        torch.set_num_threads(n)
+    try:
+        with limit:
+            yield
+    finally:
+        if torch is not None:
+            torch.set_num_threads(before)
 
 
 def print_extra():
