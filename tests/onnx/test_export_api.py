@@ -1,5 +1,6 @@
 """export's interface: errors, names, file targets, modes, and that onnx loads lazily."""
 import io
+import os
 import subprocess
 import sys
 
@@ -127,7 +128,9 @@ def test_import_does_not_load_onnx():
     code = ("import sys, chainrule, chainrule.onnx; "
             "assert 'onnx' not in sys.modules and 'onnxruntime' not in sys.modules; "
             "assert callable(chainrule.onnx.export)")
-    subprocess.run([sys.executable, "-c", code], check=True)
+    root = os.path.dirname(os.path.dirname(chainrule.__file__))
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120,
+                   env=dict(os.environ, PYTHONPATH=root))
 
 
 @pytest.mark.parametrize("opset", [17, 18, 20])
@@ -175,3 +178,23 @@ def test_writing_into_a_traced_value_by_index_is_refused():
 
     with pytest.raises(cr.onnx.ExportError, match="__setitem__"):
         cr.onnx.export(Write(), (cr.randn(2, 3),), io.BytesIO())
+
+
+def test_torch_onnx_imports_under_chainrule_run_without_the_extra(tmp_path):
+    script = tmp_path / "uses_torch_onnx.py"
+    script.write_text(
+        "import sys\n"
+        "sys.modules['onnx'] = None          # as if chainrule[onnx] were not installed\n"
+        "import torch\n"
+        "import torch.onnx\n"
+        "try:\n"
+        "    torch.onnx.export(torch.nn.Linear(2, 2), torch.ones(1, 2), 'm.onnx')\n"
+        "except ImportError as e:\n"
+        "    print('needs:', e)\n")
+    root = os.path.dirname(os.path.dirname(chainrule.__file__))      # this checkout's
+    env = dict(os.environ, PYTHONPATH=root)
+    out = subprocess.run([sys.executable, "-m", "chainrule", "run", str(script)],
+                         capture_output=True, text=True, timeout=120, cwd=tmp_path, env=env)
+    assert out.returncode == 0, out.stderr
+    assert "pip install 'chainrule[onnx]'" in out.stdout
+    assert not (tmp_path / "m.onnx").exists()
