@@ -16,6 +16,7 @@ SUITES = {
     "norms": "Normalisation and pooling (float32, forward + backward)",
     "conv": "Convolutional networks (float32, 2 threads)",
     "attention": "Attention and Transformers (float32, 2 threads)",
+    "onnx_runtime": "Deployment: batch-1 inference, chainrule vs PyTorch (ONNX Runtime below)",
 }
 
 

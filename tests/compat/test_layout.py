@@ -56,8 +56,6 @@ def test_amp_is_a_pass_through():
 
 
 def test_placeholders_say_what_they_wait_for():
-    with pytest.raises(NotImplementedError, match="ONNX issue's exporter"):
-        chainrule.onnx.export(nn.Linear(1, 1), chainrule.ones(1, 1), "m.onnx")
     assert chainrule.distributed.is_available() is True
     assert chainrule.distributed.is_initialized() is False
 
