@@ -13,9 +13,9 @@ import os
 import sys
 import time
 
-from .section import Context, Section
+from .section import ClaimError, Context, Section, false_claims
 
-__all__ = ["build", "main", "Section", "CONCEPTS"]
+__all__ = ["build", "main", "Section", "ClaimError", "CONCEPTS"]
 
 SEED = 0
 # Experiment modules in page order; each run(ctx) returns its Sections.
@@ -64,6 +64,9 @@ def build(out_dir="cheatsheet_out", quick=False, only=None, log=None):
     finally:
         _random.set_rng_state(rng_state)
     sections.sort(key=lambda s: s.number)
+    wrong = false_claims(sections)
+    if wrong:  # the prose would no longer follow the measurements: fix the text or the run
+        raise ClaimError("cheatsheet: the measurements contradict the page: " + "; ".join(wrong))
     seconds = time.perf_counter() - start
     meta = {"version": __version__, "quick": ctx.quick, "seed": SEED, "seconds": seconds}
     results = {"chainrule_version": __version__, "quick": ctx.quick, "seed": SEED,

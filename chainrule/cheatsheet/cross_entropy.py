@@ -68,12 +68,13 @@ def run(ctx):
         kl_random.append(entropy(_P, r) - entropy(_P))
 
     fig, (ax, ax_fit, ax_loss) = plots.figure(3, width=10.6, height=3.3)
-    ax.plot(q, h_pq, color=plots.BLUE, label="H(p, q)  cross entropy")
-    ax.axhline(h_p, color=plots.GREEN, ls="--", lw=1.2, label=f"H(p) = {h_p:.3f} bits")
-    ax.plot(q, kl, color=plots.ORANGE, label="KL(p ‖ q) = H(p, q) − H(p)")
+    ax.plot(q, h_pq, color=plots.BLUE, label="H(p, q)")
+    ax.axhline(h_p, color=plots.GREEN, ls="--", lw=1.2, label=f"H(p) = {h_p:.3f}")
+    ax.plot(q, kl, color=plots.ORANGE, label="KL(p ‖ q)")
     ax.axvline(p_true, color=plots.GREY, lw=0.8, ls=":")
     ax.set(title="Coin with p(heads) = 0.3", xlabel="model's q(heads)", ylabel="bits",
            ylim=(0, 3))
+    plots.allow_clipping(ax, "H(p, q) and KL grow without bound as q nears 0 or 1")
     ax.legend(loc="upper center", fontsize=7.5)
     pos = xp.arange(len(_P))
     for i, (values, label, color) in enumerate(((_P, "true p", plots.GREY),
@@ -116,8 +117,8 @@ def run(ctx):
                 "q<sub>θ</sub>) = −(1/N) log L(θ)</div>",
         images=[(png, "Cross entropy, entropy and KL divergence for a coin; a categorical "
                  "model fitted by minimizing cross entropy; its training curve",
-                 "(a) For a coin with p(heads) = 0.3, the cross entropy of every model q is "
-                 "the entropy plus the KL divergence, lowest at q = p. (b) Logits trained by "
+                 "(a) For a coin with p(heads) = 0.3, the cross entropy H(p, q) of every model "
+                 "q is the entropy H(p) plus the KL divergence KL(p ‖ q), lowest at q = p. (b) Logits trained by "
                  f"SGD on the mean cross entropy of {n} samples land on the samples' "
                  "frequencies (the maximum-likelihood estimate), not on the true p. (c) The "
                  "loss falls to the entropy of those frequencies.")],

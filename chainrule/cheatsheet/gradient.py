@@ -104,6 +104,7 @@ def run(ctx):
         ax_loss.semilogy(losses, color=color, label=f"η = {eta}")
     ax_loss.axhline(losses[0], color=plots.GREY, lw=0.8, ls=":")
     ax_loss.set(title="Loss against step", xlabel="step", ylabel="f(w)", ylim=(1e-7, 1e3))
+    plots.allow_clipping(ax_loss, "the diverging step size's loss leaves the plot")
     ax_loss.legend(fontsize=7.5)
     ax_dir.plot(xp.degrees(angles), slopes, color=plots.BLUE)
     ax_dir.axvline(math.degrees(grad_angle), color=plots.RED, ls="--", lw=1.2,

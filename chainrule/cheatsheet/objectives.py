@@ -112,13 +112,14 @@ def run(ctx):
         ax_reg.plot(e, values, label=labels[name])
     ax_reg.set(title="Regression losses against the error", xlabel="error e = ŷ − y",
                ylabel="loss", ylim=(0, 5))
+    plots.allow_clipping(ax_reg, "e² outgrows the others: that is its point")
     ax_reg.legend(loc="upper center")
     for (name, values), color in zip(classification.items(),
                                      (plots.BLUE, plots.ORANGE, "#222")):
         ax_cls.plot(m, values, label=name, color=color,
                     drawstyle="steps-post" if name.startswith("0-1") else "default")
     ax_cls.set(title="Classification losses against the margin", xlabel="margin m = y·f(x)",
-               ylabel="loss", ylim=(0, 4.2))
+               ylabel="loss", ylim=(0, 1.05 * max(v.max() for v in classification.values())))
     ax_cls.legend(loc="upper right")
     t = range(1, steps + 1)
     ax_train.plot(t, history["objective"], color=plots.BLUE,

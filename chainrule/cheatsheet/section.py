@@ -19,6 +19,9 @@ class Section:
         misstatement: the common misstatement, quoted.
         correction: what the misstatement gets wrong (trusted HTML).
         dependencies: the chainrule parts the experiment ran on (for the reader and the report).
+        claims: sentence -> bool: each trend or comparison the prose states in fixed words
+            ("fades", "gives exact zeros", "trains faster"), with whether this build's
+            measurements bear it out. build() refuses to write a page with a false claim.
     """
 
     key: str
@@ -32,6 +35,7 @@ class Section:
     misstatement: str = ""
     correction: str = ""
     dependencies: list = field(default_factory=list)
+    claims: dict = field(default_factory=dict)
     seconds: float = 0.0
 
     def result(self):
@@ -39,7 +43,17 @@ class Section:
         return {"number": self.number, "title": self.title,
                 "images": [name for name, _, _ in self.images],
                 "uses": list(self.dependencies), "seconds": round(self.seconds, 3),
+                "claims": {text: bool(ok) for text, ok in self.claims.items()},
                 "measured": {k: _plain(v, f"{self.key}.{k}") for k, v in self.measured.items()}}
+
+
+class ClaimError(AssertionError):
+    """A sentence of the page that this build's measurements contradict."""
+
+
+def false_claims(sections):
+    """'key: sentence' for every claim of ``sections`` its measurements do not bear out."""
+    return [f"{s.key}: {text}" for s in sections for text, ok in s.claims.items() if not ok]
 
 
 def _plain(value, where):
