@@ -193,8 +193,9 @@ def _tanh(ctx):
                               alpha=0.15, lw=0)
     ax_train.axhline(xp.log(2), color=plots.GREY, ls=":", lw=1)
     ax_train.set(xlabel="SGD step (full batch)", ylabel="training loss (cross entropy)",
-                 title="Same network, same data: tanh vs sigmoid",
-                 ylim=(0, 1.05 * max(v[1].max() for v in results.values())))
+                 title="Same network, same data: tanh vs sigmoid", yscale="log",
+                 ylim=(0.9 * min(v[1].min() for v in results.values()),
+                       1.1 * max(v[1].max() for v in results.values())))
     ax_train.legend(loc="upper right")
     plots.panel_label(ax, "a")
     plots.panel_label(ax_train, "b")

@@ -108,9 +108,9 @@ def run(ctx):
     ax_loss.legend(fontsize=7.5)
     ax_dir.plot(xp.degrees(angles), slopes, color=plots.BLUE)
     ax_dir.axvline(math.degrees(grad_angle), color=plots.RED, ls="--", lw=1.2,
-                   label="direction of ∇f")
+                   label="∇f")
     step_angle = math.degrees(math.atan2(-g0[1], -g0[0]))
-    ax_dir.axvline(step_angle, color="#222", ls=":", lw=1.2, label="direction of −∇f")
+    ax_dir.axvline(step_angle, color="#222", ls=":", lw=1.2, label="−∇f")
     ax_dir.axhline(0, color=plots.GREY, lw=0.8)
     ax_dir.set(title="Slope along each direction", xlabel="direction (degrees)",
                ylabel="directional derivative", xticks=range(-180, 181, 90))
@@ -154,7 +154,8 @@ def run(ctx):
                  "(a) Descent from the same start with four step sizes; red arrow: the "
                  "gradient, black: the step. (b) f after each step (log scale). (c) The slope "
                  "of f along every direction at the start point peaks at the gradient's "
-                 "direction and is zero at ±90° from it (along the contour).")],
+                 "direction (dashed, ∇f) and is zero at ±90° from it (along the contour); dotted: "
+                 "the descent direction −∇f.")],
         measured={"start_loss": f0, "step_sizes": list(_STEP_SIZES),
                   "final_loss": [finals[e] for e in _STEP_SIZES],
                   "critical_step_size": 2 / lam_max,

@@ -79,10 +79,8 @@ def layout_problems(fig, samples=24):
     for ax in fig.axes:
         legend = ax.get_legend()
         if legend is not None and not _place_clear(legend, renderer, points):
-            covered = sorted({label for label, xy in points
-                              if _in_box(xy, legend.get_window_extent(renderer)).any()})
-            problems.append(f"no spot in '{ax.get_title()}' where its legend leaves the data "
-                            f"clear (it covers {', '.join(covered)})")
+            problems.append(f"no spot inside '{ax.get_title()}' where its legend leaves the "
+                            "data clear: shorten it or move it out of the axes")
     for ax in fig.axes:
         if getattr(ax, "_cheatsheet_clipping_allowed", None):
             continue
@@ -124,17 +122,20 @@ def _drawn_points(fig, renderer, samples):
     return points
 
 
-_ANCHORS = [(loc, (x, y)) for y in np.linspace(0.98, 0.02, 17)
-            for loc, x in (("upper right", 0.98), ("upper left", 0.02),
-                           ("upper center", 0.5))]
+_ANCHORS = [("upper right" if x > 0.9 else "upper left" if x < 0.1 else "upper center",
+             (x, y)) for y in np.linspace(0.98, 0.1, 12) for x in np.linspace(0.98, 0.02, 9)]
 
 
 def _place_clear(legend, renderer, points):
     # The legend's own place first, then a grid of spots from the top down: the first whose
     # box covers no drawn point wins. Moving a legend inside its axes changes no layout.
+    frame = legend.axes.get_window_extent(renderer)
+
     def clear():
         box = legend.get_window_extent(renderer)
-        return not any(_in_box(xy, box, margin=2).any() for _, xy in points)
+        within = (box.x0 >= frame.x0 - 1 and box.x1 <= frame.x1 + 1
+                  and box.y0 >= frame.y0 - 1 and box.y1 <= frame.y1 + 1)
+        return within and not any(_in_box(xy, box, margin=2).any() for _, xy in points)
 
     if clear():
         return True

@@ -36,13 +36,15 @@ class Section:
     correction: str = ""
     dependencies: list = field(default_factory=list)
     claims: dict = field(default_factory=dict)
-    seconds: float = 0.0
+    seconds: float = 0.0  # measured by build(): the run that made this entry
+    timed_with: list = field(default_factory=list)  # titles of the entries that run made
 
     def result(self):
         """The JSON-ready entry of results.json (numbers checked finite)."""
         return {"number": self.number, "title": self.title,
                 "images": [name for name, _, _ in self.images],
                 "uses": list(self.dependencies), "seconds": round(self.seconds, 3),
+                "seconds_shared_with": [t for t in self.timed_with if t != self.title],
                 "claims": {text: bool(ok) for text, ok in self.claims.items()},
                 "measured": {k: _plain(v, f"{self.key}.{k}") for k, v in self.measured.items()}}
 
