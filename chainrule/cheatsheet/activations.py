@@ -34,6 +34,13 @@ def run(ctx):
     return [_sigmoid(ctx, norms, sigmoid_weights), _relu(ctx, norms), tanh_section]
 
 
+def per_layer(norms):
+    """The factor by which a gradient changes per layer going towards the input (a
+    least-squares line through the log norms, layer 20 to layer 1)."""
+    layers = xp.arange(len(norms))
+    return float(10 ** -xp.polyfit(layers, xp.log10(norms), 1)[0])
+
+
 def _sigmoid(ctx, norms, trained_weights):
     z, y, dy = curve(sigmoid, -8, 8, 1601)
     exact = y * (1 - y)
@@ -80,6 +87,18 @@ def _sigmoid(ctx, norms, trained_weights):
             f"{fmt(sig[0] / sig[-1])} times the last layer's; with ReLU and He init the ratio "
             f"is {fmt(relu_he[0] / relu_he[-1])}.",
         ],
+        claims={
+            "σ′ is at most ¼, reached at z = 0":
+                abs(float(dy.max()) - 0.25) < 1e-6 and abs(float(z[xp.argmax(dy)])) < 1e-9,
+            "backward() gives σ(1 − σ)": float(xp.abs(dy - exact).max()) < 1e-9,
+            "outputs stay inside (0, 1)": float(y.min()) > 0 and float(y.max()) < 1,
+            "gradients shrink geometrically with depth through sigmoid layers":
+                per_layer(sig) < 1 and sig[0] / sig[-1] < 1e-2,
+            "ReLU with He init keeps the gradient's size (within 10× over 20 layers)":
+                0.1 < relu_he[0] / relu_he[-1] < 10,
+            "the trained weights are not squashed into (0, 1)":
+                trained_weights[0] < 0 or trained_weights[1] > 1,
+        },
         misstatement="The sigmoid squashes the weights into the range (0, 1).",
         correction="It squashes each unit's <strong>pre-activation</strong> z = w·x + b, not "
                    "the weights, which stay unconstrained real numbers: the weights of the "
@@ -147,8 +166,10 @@ def _relu(ctx, norms):
             f"20 ReLU layers with He init: first-to-last layer gradient ratio "
             f"{fmt(he[0] / he[-1])} (kept alive; sigmoid: "
             f"{fmt(norms['sigmoid, Xavier init'][0] / norms['sigmoid, Xavier init'][-1])}). "
-            f"With Xavier's smaller variance every layer halves the signal: the gradients are "
-            f"{fmt(he.mean() / xav.mean())} times smaller overall.",
+            f"With Xavier's variance (half of He's for square layers) every layer halves the "
+            "signal's variance, forward and backward: the gradients are "
+            f"{fmt(he.mean() / xav.mean())} times smaller than with He on average, and at "
+            f"least {fmt((he / xav).min())} times smaller at every layer.",
             "Dead units after training, by learning rate: "
             + ", ".join(f"{lr}: {m:.0%}" for lr, m in zip(lrs, dead_mean))
             + f". The gradient reaching any dead unit's weights is exactly {fmt(dead_grad)}, "
@@ -156,6 +177,17 @@ def _relu(ctx, norms):
             + (f" ({n_diverged} of the runs at the largest rates diverged and "
                f"{'is' if n_diverged == 1 else 'are'} left out.)" if n_diverged else ""),
         ],
+        claims={
+            "ReLU's derivative is exactly 0 or 1, and 0 at z = 0":
+                set(float(v) for v in dy) <= {0.0, 1.0} and float(dy[zero]) == 0.0,
+            "ReLU outputs are never negative": float(y.min()) >= 0,
+            "He init keeps the gradient's size (within 10× over 20 layers)":
+                0.1 < he[0] / he[-1] < 10,
+            "with Xavier init the ReLU network's gradients are far smaller at every layer":
+                bool((he > 10 * xav).all()),
+            "larger learning rates leave more dead units": dead_mean[-1] > dead_mean[0],
+            "a dead unit's weights get a gradient of exactly 0": dead_grad == 0,
+        },
         misstatement="ReLU has no vanishing-gradient problem, so any deep ReLU network trains.",
         correction="ReLU keeps gradients alive only with a suitable initialization (He), and "
                    "its zero half has a gradient of exactly 0: a unit pushed into it on every "
@@ -245,6 +277,15 @@ def _tanh(ctx):
             + ", ".join(f"{k}: {f'{v} steps' if v else f'not within {steps} steps'}"
                         for k, v in reach.items()) + ".",
         ],
+        claims={
+            "tanh′(0) = 1, four times σ′(0)": abs(float(dy[zero]) - 1) < 1e-9
+                and abs(float(ds[zero]) - 0.25) < 1e-9,
+            "tanh outputs are centred on zero, sigmoid's are not":
+                abs(mean_t) < 0.01 and mean_s > 0.4,
+            "the tanh network trains faster than the sigmoid one":
+                final["tanh"] < final["sigmoid"]
+                and (reach["tanh"] or steps + 1) < (reach["sigmoid"] or steps + 1),
+        },
         misstatement="tanh is a weight initialization method.",
         correction="tanh is an <strong>activation function</strong> applied to "
                    "pre-activations. Initializers are rules for the starting weights, such as "

@@ -142,6 +142,19 @@ def run(ctx):
             f"{fmt(xp.abs(fitted - empirical).max())}; N × mean cross entropy = {ce * n:.4f} "
             f"and −log L = {nll:.4f} nats: the same number.",
         ],
+        claims={
+            "H(p, q) is smallest at q = p, where it equals H(p)":
+                abs(best_q - p_true) < 0.0051 and abs(float(h_pq.min()) - h_p) < 1e-9,
+            "KL(p ‖ q) > 0 everywhere else on the grid":
+                bool((kl[xp.abs(q - p_true) > 1e-9] > 0).all()),
+            "KL(p ‖ q) was never negative over the random models": min(kl_random) >= 0,
+            "the fitted q lands on the sample frequencies, not on the true p":
+                float(xp.abs(fitted - empirical).max())
+                < 0.25 * float(xp.abs(empirical - xp.asarray(_P)).max()),
+            "N × mean cross entropy is −log L": abs(ce * n - nll) < 1e-6 * max(1.0, abs(nll)),
+            "the training loss falls to the entropy of the frequencies":
+                abs(float(losses[-1]) - h_emp) < 1e-3 and losses[-1] < losses[0],
+        },
         misstatement="Cross entropy comes from thermodynamics: it measures the disorder of "
                      "the predictions.",
         correction="Cross entropy is an information-theoretic quantity (Shannon, 1948; "

@@ -165,6 +165,16 @@ def run(ctx):
                   "change_along_gradient": up, "change_against_gradient": down,
                   "angle_negative_gradient_to_minimum_deg": angle_to_min},
         findings=findings,
+        claims={
+            "descent converges below η = 2/λmax and diverges at or above it":
+                all((finals[e] < f0) == (e < 2 / lam_max) for e in _STEP_SIZES),
+            f"η = {eta_ok} zig-zags (η > 1/λmax) but converges":
+                1 / lam_max < eta_ok and finals[eta_ok] < f0,
+            "f rises fastest along ∇f, at slope |∇f|": off_by <= 0.5 and
+                abs(slopes[best] - xp.linalg.norm(g0)) < 1e-3 * xp.linalg.norm(g0),
+            "a move along ∇f raises f, one against it lowers f": up > 0 > down,
+            "−∇f does not aim at the minimum": angle_to_min > 5,
+        },
         misstatement="The gradient points downhill, towards the minimum.",
         correction="It points <strong>uphill</strong>: ∇f is the direction of steepest "
                    "<em>ascent</em>, which is why the update subtracts it. Nor does −∇f aim at "

@@ -195,6 +195,17 @@ def run(ctx):
             + ", ".join(f"{labels[k].split('  ')[0]} {v:.2f}" for k, v in slopes.items())
             + ".",
         ],
+        claims={
+            "the error rate's slope is zero for almost every parameter":
+                flat >= 0.9 * error_slopes.size,
+            "training lowered the objective":
+                history["objective"][-1] < history["objective"][0],
+            "the outliers pull the squared-error fit away, the robust losses much less":
+                abs(slopes["squared"] - 2) > 2 * max(abs(slopes["absolute"] - 2),
+                                                     abs(slopes["huber"] - 2)),
+            "at e = 2 squared error exceeds absolute error, which exceeds Huber":
+                at2["squared"] > at2["absolute"] > at2["huber"],
+        },
         misstatement="The objective function is the accuracy that training maximizes.",
         correction="Accuracy is piecewise constant in the weights, so its gradient is zero "
                    "almost everywhere (measured above): training minimizes a differentiable "

@@ -129,6 +129,14 @@ def run(ctx):
             f"Test MSE at that λ: L1 {fmt(test_mse['l1'][k])}, L2 {fmt(test_mse['l2'][k])}; "
             f"with almost no penalty (λ = {lams[0]:g}): {fmt(test_mse['l1'][0])}.",
         ],
+        claims={
+            "proximal L1 sets weights to exactly zero": max(zeros["l1"]) > 0,
+            "L2 produced no exact zero at any λ": max(zeros["l2"]) == 0 and l2_min_abs > 0,
+            "L1 as a loss term hovers near zero instead of reaching it":
+                zeros["l1-subgradient"][k] < zeros["l1"][k],
+            "the best L1 model keeps the informative weights":
+                int((weights["l1"][k][:_INFORMATIVE] != 0).sum()) == _INFORMATIVE,
+        },
         misstatement="L2 regularization yields sparse models.",
         correction="L2 shrinks weights in proportion to their size and essentially never "
                    "sets them to exactly zero (none did here at any λ). Sparsity is L1's "
