@@ -48,6 +48,8 @@ def save(fig, out_dir, name):
     problems = layout_problems(fig)
     if problems:
         raise ValueError(f"cheatsheet: plot {name}: " + "; ".join(problems))
+    # The check laid the figure out already; keeping that layout saves a second pass.
+    fig.set_layout_engine("none")
     fig.savefig(os.path.join(out_dir, name), dpi=DPI, metadata={"Software": None})
     fig.clear()
     return name
