@@ -64,6 +64,8 @@ def page(sections, meta, out_dir):
                   for s in sections)
     body = "\n".join(_section(s, out_dir) for s in sections)
     mode = "quick build (smaller experiments)" if meta["quick"] else "full build"
+    cpu = (f', {meta["cpu_seconds"]:.1f} s of it on the processor' if "cpu_seconds" in meta
+           else "")
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -82,7 +84,7 @@ def page(sections, meta, out_dir):
 {body}
 </main>
 <footer>Built by <code>chainrule cheatsheet</code> (chainrule {escape(meta["version"])}),
-{mode}, seed {meta["seed"]}: the build took {meta["seconds"]:.1f} s (measured) on
+{mode}, seed {meta["seed"]}: the build took {meta["seconds"]:.1f} s{cpu} (measured) on
 {escape(meta.get("machine", "an unrecorded machine"))}.</footer>
 </body>
 </html>

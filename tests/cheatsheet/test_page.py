@@ -222,3 +222,18 @@ def test_rnn_gradient_prose_follows_the_measured_profile(built):
     # One baseline, named: the expectation 1/6, and the test sets' own figure beside it.
     assert "1/6 ≈ 0.167 in expectation" in html
     assert "(baseline " not in html
+
+
+def test_the_page_states_its_measured_build_time_and_machine(built):
+    out, results = built
+    assert 0 < results["cpu_seconds"] and 0 < results["seconds"]
+    assert results["machine"] and "logical cores" in results["machine"]
+    html = (out / "index.html").read_text(encoding="utf-8")
+    assert f"the build took {results['seconds']:.1f} s" in html
+    assert f"{results['cpu_seconds']:.1f} s of it on the processor" in html
+    assert results["machine"] in html
+    entries = results["concepts"]
+    assert all(e["seconds"] > 0 for e in entries.values())
+    # One run makes entries 3-5; each says so instead of splitting the time evenly.
+    assert entries["relu"]["seconds_shared_with"] == ["Sigmoid", "Tanh"]
+    assert entries["sigmoid"]["seconds"] == entries["tanh"]["seconds"]
