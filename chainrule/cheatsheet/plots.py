@@ -142,7 +142,10 @@ def _place_clear(legend, renderer, points):
     if clear():
         return True
     for loc, anchor in _ANCHORS:
-        legend.set_loc(loc)
+        if hasattr(legend, "set_loc"):
+            legend.set_loc(loc)
+        else:  # matplotlib before 3.8
+            legend._loc = legend.codes[loc]
         legend.set_bbox_to_anchor(anchor, transform=legend.axes.transAxes)
         if clear():
             return True
