@@ -10,25 +10,26 @@ format has no checksum of its own). A flat dict of tensors keeps its own keys, s
 as a flat dict of Tensors.
 
 Loading reads only JSON and raw numbers: no code in a file can run. Anything else (a pickle, a
-``torch.save`` zip, a truncated or corrupted file) raises ValueError naming the file.
+``torch.save`` zip, a truncated, corrupted or hostile file) raises ValueError naming the file;
+the only other errors are the operating system's for opening it (FileNotFoundError,
+IsADirectoryError, PermissionError). The same state saved twice gives the same bytes.
 """
+import io as _stdio
 import json
 import math
 import os
-import struct
 import tempfile
 import zlib
 
+from . import _st_format
 from ._backend import xp
+from ._device import check_device
 from .tensor import Tensor
 
 __all__ = ["save", "load"]
 
 _META_KEY = "chainrule"
 _FORMAT_VERSION = 1
-_MAX_HEADER = 100 * 1024 * 1024  # safetensors' own limit on the JSON header
-_HEADER_DTYPES = {"BOOL", "U8", "I8", "I16", "U16", "F16", "I32", "U32", "F32", "F64", "I64",
-                  "U64", "C64", "C128", "BF16", "F8_E4M3", "F8_E5M2"}
 
 
 # ---- save ---------------------------------------------------------------------------------------
@@ -46,11 +47,12 @@ class _Encoder:
         return key
 
     def add(self, path, array, tag):
-        if array.dtype.kind not in "biufc":
+        array = xp.asarray(array)          # a 0-d reduction result may hold a NumPy scalar
+        if _st_format.dtype_name(array.dtype) is None:
             raise TypeError(f"save: array at '{'.'.join(path)}' has dtype {array.dtype}, which "
                             "a safetensors file cannot hold")
-        if not array.dtype.isnative:
-            array = array.astype(array.dtype.newbyteorder("="))
+        if array.dtype.byteorder == ">":
+            array = array.astype(array.dtype.newbyteorder("<"))
         key = self.key_for(path)
         array = array if array.flags.c_contiguous else array.copy(order="C")
         self.tensors[key] = array
@@ -91,8 +93,8 @@ def _is_flat_tensor_dict(obj):
         isinstance(k, str) and isinstance(v, (Tensor, xp.ndarray)) for k, v in obj.items())
 
 
-def _serialize(obj):
-    from safetensors.numpy import save as st_save
+def _encode(obj):
+    """({name: array}, {str: str} metadata) for ``obj``."""
     enc = _Encoder()
     if _is_flat_tensor_dict(obj):
         # Keep a state_dict's own names ("fc1.weight") so other tools see a plain state_dict.
@@ -104,7 +106,7 @@ def _serialize(obj):
         structure = enc.encode(obj, [])
     meta = json.dumps({"version": _FORMAT_VERSION, "structure": structure}, allow_nan=False,
                       separators=(",", ":"))
-    return st_save(enc.tensors, metadata={"format": "pt", _META_KEY: meta})
+    return enc.tensors, {"format": "pt", _META_KEY: meta}
 
 
 def _fsync_dir(directory):
@@ -131,29 +133,77 @@ def _file_mode(path):
         return 0o666 & ~mask
 
 
-def save(obj, path):
+def _pid_alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:          # e.g. PermissionError: it exists, under another user
+        return True
+    return True
+
+
+def _remove_stale_temporaries(directory, base):
+    """Delete ``.BASE.PID.*.tmp`` files left by saves to the same target that were killed
+    mid-write (their process is gone). Temporaries of a live process (another save in
+    progress) are kept. Skipped on Windows, where os.kill cannot probe a process."""
+    if os.name == "nt":
+        return
+    prefix = "." + base + "."
+    try:
+        names = [n for n in os.listdir(directory) if n.startswith(prefix) and n.endswith(".tmp")]
+    except OSError:
+        return
+    for name in names:
+        pid = name[len(prefix):].split(".", 1)[0]
+        if pid.isdigit() and (int(pid) == os.getpid() or _pid_alive(int(pid))):
+            continue
+        try:
+            os.unlink(os.path.join(directory, name))
+        except OSError:
+            pass
+
+
+def _is_file_object(f):
+    return hasattr(f, "write") or hasattr(f, "read")
+
+
+def save(obj, f):
     """Save nested dicts/lists of Tensors, arrays and plain values to one safetensors file.
 
-    The write is atomic: the bytes go to a temporary file in the same directory, are flushed
-    and fsync'ed, then renamed over ``path`` (and the directory fsync'ed), so a crash at any
-    moment leaves either the old file or the new one, never a torn one.
+    Written to a path, the save is atomic: the bytes go to a temporary file
+    ``.NAME.PID.*.tmp`` in the same directory, are flushed and fsync'ed, then renamed over
+    ``NAME`` (and the directory fsync'ed), so a crash at any moment leaves either the old file
+    or the new one, never a torn one. A save killed mid-write leaves its temporary behind; the
+    next save to the same path deletes it. The same object saved twice gives identical bytes.
 
     Args:
         obj: a Tensor, array or plain value, or dicts (str or int keys), lists and tuples of
             them, e.g. ``{"model": model.state_dict(), "optimizer": opt.state_dict(),
-            "epoch": 3}``.
-        path: file to write (str or os.PathLike).
+            "epoch": 3}`` (torch's usual checkpoint). Never pickled.
+        f: a path (str or os.PathLike), or a binary file object (``io.BytesIO()``,
+            ``open(path, "wb")``) written from its current position, without the atomic
+            rename.
     """
-    path = os.fspath(path)
-    data = _serialize(obj)
+    tensors, meta = _encode(obj)
+    if _is_file_object(f):
+        if not hasattr(f, "write"):
+            raise TypeError(f"save: the file object {type(f).__name__} has no write()")
+        if isinstance(f, _stdio.TextIOBase):
+            raise TypeError("save: expected a binary file object (open(path, 'wb')), got a "
+                            "text one")
+        _st_format.write(f, tensors, meta)
+        return
+    path = os.fspath(f)
     directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix="." + os.path.basename(path) + ".",
-                               suffix=".tmp")
+    base = os.path.basename(path)
+    _remove_stale_temporaries(directory, base)
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{base}.{os.getpid()}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
+        with os.fdopen(fd, "wb") as out:
+            _st_format.write(out, tensors, meta)
+            out.flush()
+            os.fsync(out.fileno())
         os.chmod(tmp, _file_mode(path))
         os.replace(tmp, path)
     except BaseException:
@@ -165,115 +215,146 @@ def save(obj, path):
     _fsync_dir(directory)
 
 
+
 # ---- load ---------------------------------------------------------------------------------------
-def _bad(path, why):
-    return ValueError(f"load: {path!s} is not a valid safetensors checkpoint: {why}")
+# Opcodes a pickle can start with right after its PROTO header (containers, globals, numbers,
+# strings, FRAME): a safetensors file has the third byte of its header length there instead,
+# and its JSON header's "{" at byte 8.
+_PICKLE_FIRST_OPS = set(b"}])(cNKJMGUCTBX\x88\x89\x8a\x8c\x95")
 
 
-def _foreign(path, data, why):
+def _bad(name, why):
+    return ValueError(f"load: {name} is not a valid safetensors checkpoint: {why}")
+
+
+def _looks_like_pickle(data):
+    return (len(data) > 8 and data[0] == 0x80 and 2 <= data[1] <= 5
+            and data[2] in _PICKLE_FIRST_OPS and data[8:9] != b"{")
+
+
+def _foreign(name, data, why):
     """The error for a file that is not safetensors, recognizing the usual suspects."""
-    if data[:2] == b"PK":
+    if data[:4] == b"PK\x03\x04":
         why = ("it is a zip archive (a torch.save file?); chainrule never unpickles, since "
                "that can run code; re-save it with safetensors.torch.save_file("
                "model.state_dict(), path)")
-    elif data[:1] == b"\x80" and data[1:2] in (b"\x02", b"\x03", b"\x04", b"\x05"):
+    elif _looks_like_pickle(data):
         why = ("it looks like a pickle; chainrule never unpickles, since that can run code; "
                "re-save the tensors with safetensors")
-    return _bad(path, why)
+    return _bad(name, why)
 
 
-def _read_header(path, data):
-    size = len(data)
-    if size < 8:
-        raise _foreign(path, data, f"the file is {size} bytes long, too short for a header")
-    (n,) = struct.unpack("<Q", data[:8])
-    if n > _MAX_HEADER or 8 + n > size:
-        raise _foreign(path, data, f"header length {n} does not fit in the {size}-byte file "
-                                   "(truncated or not a safetensors file)")
-    try:
-        header = json.loads(data[8:8 + n].decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        raise _foreign(path, data, "the header is not valid JSON (corrupted or not a "
-                                   "safetensors file)") from None
-    if not isinstance(header, dict):
-        raise _bad(path, "the header is not a JSON object")
-    meta = header.pop("__metadata__", None) or {}
-    if not isinstance(meta, dict):
-        raise _bad(path, "the header's __metadata__ is not a JSON object")
-    end = 0
-    for name, info in header.items():
-        offsets = info.get("data_offsets") if isinstance(info, dict) else None
-        if not (isinstance(offsets, list) and len(offsets) == 2
-                and all(type(o) is int and o >= 0 for o in offsets)
-                and info.get("dtype") in _HEADER_DTYPES):
-            raise _bad(path, f"tensor entry {name!r} is malformed")
-        if info["dtype"] == "BF16" or info["dtype"].startswith("F8"):
-            raise _bad(path, f"tensor {name!r} has dtype {info['dtype']}, which NumPy cannot "
-                             "hold; convert it to float32 before saving")
-        end = max(end, offsets[1])
-    if 8 + n + end > size:
-        raise _bad(path, f"tensor data needs {8 + n + end} bytes but the file has {size} "
-                         "(truncated?)")
-    return meta
+class _Decoder:
+    def __init__(self, arrays, name):
+        self.arrays, self.name, self.used = arrays, name, set()
 
-
-def _decode(node, arrays, path):
-    if node is None or isinstance(node, (bool, int, float, str)):
-        return node
-    if isinstance(node, dict):
-        tag = node.get("t")
+    def decode(self, node):
+        if node is None or isinstance(node, (bool, int, float, str)):
+            return node
+        tag = node.get("t") if isinstance(node, dict) else None
         if tag in ("tensor", "ndarray", "scalar"):
-            arr = arrays.get(node.get("k"))
-            if arr is None:
-                raise _bad(path, f"metadata refers to a missing tensor {node.get('k')!r}")
-            if "crc" in node and zlib.crc32(arr) != node["crc"]:
-                raise _bad(path, f"tensor {node['k']!r} fails its checksum (the file is "
-                                 "corrupted)")
-            if tag == "tensor":
-                return Tensor._from_array(arr)
-            return arr if tag == "ndarray" else arr[()]
-        if tag == "float":
-            return float(node["v"])
-        if tag == "dict":
-            return {k: _decode(v, arrays, path) for k, v in node["v"]}
-        if tag in ("list", "tuple"):
-            items = [_decode(v, arrays, path) for v in node["v"]]
+            return self.leaf(node, tag)
+        value = node.get("v") if isinstance(node, dict) else None
+        if tag == "float" and value in ("inf", "-inf", "nan"):
+            return float(value)
+        if tag == "dict" and isinstance(value, list) and all(
+                isinstance(kv, list) and len(kv) == 2 and type(kv[0]) in (str, int)
+                for kv in value):
+            return {k: self.decode(v) for k, v in value}
+        if tag in ("list", "tuple") and isinstance(value, list):
+            items = [self.decode(v) for v in value]
             return items if tag == "list" else tuple(items)
-    raise _bad(path, f"unknown entry in the structure metadata: {str(node)[:80]}")
+        raise _bad(self.name, f"unknown entry in the structure metadata: {str(node)[:80]}")
+
+    def leaf(self, node, tag):
+        key, crc = node.get("k"), node.get("crc")
+        arr = self.arrays.get(key) if isinstance(key, str) else None
+        if arr is None:
+            raise _bad(self.name, f"metadata refers to a missing tensor {str(key)[:80]!r}")
+        if crc is not None and (type(crc) is not int or zlib.crc32(arr) != crc):
+            raise _bad(self.name, f"tensor {key!r} fails its checksum (the file is corrupted)")
+        if key in self.used:      # two entries must not share (and so alias) one array
+            arr = arr.copy()
+        self.used.add(key)
+        if tag == "tensor":
+            return Tensor._from_array(arr)
+        return arr if tag == "ndarray" else arr[()]
 
 
-def load(path):
+def _check_map_location(map_location):
+    """torch's map_location: anything naming the CPU (the only device here) is accepted."""
+    if map_location is None:
+        return
+    if callable(map_location):
+        raise TypeError("load: map_location as a function is not supported (every tensor "
+                        "loads on the CPU); pass 'cpu' or leave it out")
+    targets = map_location.values() if isinstance(map_location, dict) else [map_location]
+    for target in targets:
+        check_device("load(map_location=...)", target)
+
+
+def source_name(f):
+    """How messages name the file: its path, a file object's name, or ``<BytesIO>``."""
+    if not _is_file_object(f):
+        return os.fspath(f)
+    name = getattr(f, "name", None)
+    return str(name) if isinstance(name, (str, os.PathLike)) else f"<{type(f).__name__}>"
+
+
+def _read_bytes(f):
+    """(bytearray of the whole file, name for messages) from a path or binary file object."""
+    if _is_file_object(f):
+        if not hasattr(f, "read"):
+            raise TypeError(f"load: the file object {type(f).__name__} has no read()")
+        data = f.read()
+        if isinstance(data, str):
+            raise TypeError("load: expected a binary file object (open(path, 'rb')), got a "
+                            "text one")
+        return bytearray(data), source_name(f)
+    path = os.fspath(f)
+    with open(path, "rb") as fh:
+        size = os.fstat(fh.fileno()).st_size
+        data = bytearray(size)
+        got = fh.readinto(data)
+    if got != size:       # the file changed while read
+        del data[got:]
+    return data, path
+
+
+def load(f, map_location=None, weights_only=None):
     """Load what ``save`` wrote, or any safetensors file (as a flat dict of Tensors).
 
     Args:
-        path: file to read (str or os.PathLike).
+        f: a path (str or os.PathLike) or a binary file object (``io.BytesIO``,
+            ``open(path, "rb")``) read from its current position to its end.
+        map_location: accepted for torch code: None, ``"cpu"``, a cpu ``device`` or a dict
+            mapping to them (everything loads on the CPU).
+        weights_only: accepted for torch code; loading never executes code either way.
     Returns:
         the saved object: Tensors come back as Tensors, arrays as arrays, plain values as
         themselves. A safetensors file written by another tool (say, PyTorch's state_dict via
         ``safetensors.torch.save_file``) gives ``{name: Tensor}``, ready for
         ``model.load_state_dict``.
     Raises:
-        ValueError naming the file when it is not a readable safetensors file.
+        ValueError naming the file for every file that is not a valid checkpoint (truncated,
+        corrupted, hostile, a pickle); FileNotFoundError, IsADirectoryError, PermissionError
+        from opening a path.
     """
-    from safetensors.numpy import load as st_load
-    path = os.fspath(path)
-    with open(path, "rb") as f:
-        data = f.read()
-    meta = _read_header(path, data)
+    _check_map_location(map_location)
+    if weights_only not in (None, True, False):
+        raise TypeError(f"load: weights_only must be a bool, got {type(weights_only).__name__}")
+    data, name = _read_bytes(f)
     try:
-        arrays = st_load(data)
-    except Exception as e:  # the Rust parser's own error type; re-raise naming the file
-        raise _bad(path, f"{type(e).__name__}: {e}") from None
+        meta, arrays = _st_format.read(data)
+    except _st_format.FormatError as e:
+        raise _foreign(name, data, str(e)) from None
     if _META_KEY not in meta:
         return {k: Tensor._from_array(v) for k, v in arrays.items()}
     try:
         info = json.loads(meta[_META_KEY])
         structure = info["structure"]
-    except (ValueError, TypeError, KeyError):
-        raise _bad(path, "its chainrule metadata is corrupted") from None
-    try:
-        return _decode(structure, arrays, path)
-    except (TypeError, ValueError, KeyError, AttributeError) as e:
+        return _Decoder(arrays, name).decode(structure)
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as e:
         if isinstance(e, ValueError) and str(e).startswith("load:"):
             raise
-        raise _bad(path, "its chainrule metadata is corrupted") from None
+        raise _bad(name, "its chainrule metadata is corrupted") from None

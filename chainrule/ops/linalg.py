@@ -1,4 +1,5 @@
 """Matrix products: matmul (torch's 1-D and batched rules) and linear (x @ W.T + b, fused)."""
+from .._argcheck import operand, tensor_arg
 from .._backend import xp
 from ..autograd.function import Function
 from ._broadcast import unbroadcast
@@ -94,10 +95,23 @@ def matmul(a, b):
     from ..dtypes import as_array
     from ..tensor import Tensor
     # a list or NumPy array on either side is a constant operand, as with the other operators
-    a = a if isinstance(a, (Tensor, xp.ndarray)) else as_array(a)
-    b = b if isinstance(b, (Tensor, xp.ndarray)) else as_array(b)
+    a = a if isinstance(a, (Tensor, xp.ndarray)) else as_array(operand("matmul", a, "input", 1))
+    b = b if isinstance(b, (Tensor, xp.ndarray)) else as_array(operand("matmul", b, "other", 2))
+    _same_kind("matmul", a.dtype, b.dtype)
     return MatMul.apply(a, b)
 
 
+def _same_kind(op, da, db):
+    """torch multiplies matrices of one dtype only: a float operand with an integer or bool one
+    is refused (NumPy would silently compute in float64, at twice the time and memory)."""
+    if (da.kind == "f") != (db.kind == "f"):
+        raise TypeError(f"{op}: expected both operands to have the same dtype, but got {da} "
+                        f"and {db}; convert one with .to({da if da.kind == 'f' else db})")
+
+
 def linear(input, weight, bias=None):
+    tensor_arg("linear", input, "input", 1)
+    tensor_arg("linear", weight, "weight", 2)
+    if bias is not None:
+        tensor_arg("linear", bias, "bias", 3)
     return Linear.apply(input, weight, bias)

@@ -134,6 +134,9 @@ def predict(model, data):
 
 
 def _check_fit_args(loss_fn, optimizer, epochs, initial_epoch, clip_grad_norm):
+    if isinstance(loss_fn, type):      # calling the class would build a loss, not compute one
+        raise TypeError(f"fit: loss_fn is the class {loss_fn.__name__}; pass an instance, e.g. "
+                        f"loss_fn={loss_fn.__name__}()")
     if not callable(loss_fn):
         raise TypeError(f"fit: loss_fn must be callable, e.g. nn.CrossEntropyLoss(); got "
                         f"{type(loss_fn).__name__}")
