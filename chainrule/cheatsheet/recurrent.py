@@ -100,7 +100,8 @@ def gradient_shape(g):
     Returns a dict: t_min, factor_per_step, max_stray (a factor, 1 = on the line) and
     rise_to_first (g at step 1 over g at t_min; 1 when the minimum is at step 1).
     """
-    logs = xp.log10(xp.asarray(g, dtype=xp.float64))
+    # A gradient that underflowed to 0 counts as the smallest positive double, not -inf.
+    logs = xp.log10(xp.maximum(xp.asarray(g, dtype=xp.float64), xp.finfo(xp.float64).tiny))
     t_min = int(xp.argmin(logs)) + 1
     t = xp.arange(t_min, len(logs) + 1)
     tail = logs[t_min - 1:]

@@ -138,3 +138,19 @@ def test_build_refuses_a_page_whose_claims_its_measurements_contradict(tmp_path,
     with pytest.raises(ClaimError, match="gradient: the loss rises"):
         build(str(tmp_path), quick=True, only=["gradient"])
     assert not (tmp_path / "index.html").exists()
+
+
+def test_gradient_shape_reads_a_v_shaped_profile():
+    from chainrule.cheatsheet.recurrent import gradient_shape
+    # Rises 10x per step back from step 4 to step 1, fades 3x per step from step 10 to 4.
+    t = np.arange(1, 11)
+    g = np.where(t >= 4, 3.0 ** (t - 10), 3.0 ** -6 * 10.0 ** (4 - t))
+    shape = gradient_shape(g)
+    assert shape["t_min"] == 4
+    assert shape["factor_per_step"] == pytest.approx(1 / 3)
+    assert shape["max_stray"] == pytest.approx(1.0)
+    assert shape["rise_to_first"] == pytest.approx(1000.0)
+    cliff = 3.0 ** (t - 10) * np.where(t < 7, 1e-3, 1.0)  # a 1000x drop before step 7
+    assert gradient_shape(cliff)["t_min"] == 1 and gradient_shape(cliff)["max_stray"] > 10
+    flat = gradient_shape(np.array([0.0, 1e-3, 1e-2]))  # an underflowed 0 stays finite
+    assert flat["t_min"] == 1 and np.isfinite(flat["factor_per_step"])
