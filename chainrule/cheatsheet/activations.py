@@ -112,11 +112,16 @@ def _relu(ctx, norms):
     zero = int(xp.argmin(xp.abs(z)))
     lrs = [0.01, 0.025, 0.03] if ctx.quick else [0.005, 0.01, 0.02, 0.025, 0.03, 0.035]
     seeds = range(3 if ctx.quick else 5)
-    runs = {lr: [dying_relu(lr, 500 + s, steps=150 if ctx.quick else 200) for s in seeds]
-            for lr in lrs}
+    steps = 150 if ctx.quick else 200
+    runs = {lr: [dying_relu(lr, 500 + s, steps=steps) for s in seeds] for lr in lrs}
     dead = {lr: [r[0] for r in rs if r[2]] for lr, rs in runs.items()}
     dead_mean = [float(xp.mean(v)) if v else 0.0 for v in dead.values()]
     dead_grad = max(r[1] for rs in runs.values() for r in rs if r[2])
+    # The same networks, data and batches with BatchNorm1d between the layer and its ReLU.
+    normed = {lr: [dying_relu(lr, 500 + s, steps=steps, batch_norm=True) for s in seeds]
+              for lr in lrs}
+    normed_mean = [float(xp.mean([r[0] for r in rs if r[2]])) if any(r[2] for r in rs)
+                   else 0.0 for rs in normed.values()]
     fig, (ax, ax_depth, ax_dead) = plots.figure(3, width=10.6, height=3.3)
     _draw_curve(ax, z, y, dy, "ReLU(z)", "ReLU′(z)", (-0.3, 3.1))
     _draw_depth(ax_depth, {k: norms[k] for k in ("ReLU, He init", "ReLU, Xavier init",
@@ -124,7 +129,9 @@ def _relu(ctx, norms):
                 "Gradient per layer, 20 layers")
     for lr, values in dead.items():
         ax_dead.plot([lr] * len(values), values, "o", color=plots.ORANGE, alpha=0.5, ms=4)
-    ax_dead.plot(lrs, dead_mean, "-", color=plots.RED, label="mean over seeds")
+    ax_dead.plot(lrs, dead_mean, "-", color=plots.RED, label="plain (mean over seeds)")
+    ax_dead.plot(lrs, normed_mean, "s--", ms=3, color=plots.GREEN,
+                 label="with BatchNorm1d (mean)")
     ax_dead.set(xlabel="SGD learning rate", ylabel="fraction of dead units",
                 title="Dying ReLU: dead units", ylim=(-0.03, 1))
     ax_dead.legend(loc="upper left")
@@ -152,13 +159,15 @@ def _relu(ctx, norms):
                  "(a) ReLU and its derivative by <code>backward()</code>. (b) The 20-layer "
                  "experiment of entry 3 with ReLU. (c) A one-hidden-layer ReLU network (200 "
                  "units) trained by SGD on a regression task: units inactive on every training "
-                 "input after training, one dot a seed.")],
+                 "input after training, one dot a seed; green: the same networks with "
+                 "<code>nn.BatchNorm1d</code> between the layer and its ReLU.")],
         measured={"derivative_values": sorted(set(float(v) for v in dy)),
                   "derivative_at_0": float(dy[zero]), "min_output": float(y.min()),
                   "he_first_to_last_layer_grad_ratio": float(he[0] / he[-1]),
                   "xavier_first_to_last_layer_grad_ratio": float(xav[0] / xav[-1]),
                   "he_grad_norm_per_layer": he.tolist(),
                   "learning_rates": lrs, "dead_fraction_mean": dead_mean,
+                  "dead_fraction_mean_batchnorm": normed_mean,
                   "max_abs_grad_into_dead_units": dead_grad, "diverged_runs": n_diverged},
         findings=[
             f"backward() gives derivative values {sorted(set(float(v) for v in dy))} only, and "
@@ -176,6 +185,11 @@ def _relu(ctx, norms):
             "so nothing revives them."
             + (f" ({n_diverged} of the runs at the largest rates diverged and "
                f"{'is' if n_diverged == 1 else 'are'} left out.)" if n_diverged else ""),
+            "With <code>nn.BatchNorm1d</code> normalizing each unit's pre-activation over the "
+            "batch before the ReLU, at the same rates: "
+            + ", ".join(f"{lr}: {m:.0%}" for lr, m in zip(lrs, normed_mean))
+            + " dead" + (": re-centring each unit's input on every batch kept every unit "
+                         "alive at these rates." if max(normed_mean) == 0 else "."),
         ],
         claims={
             "ReLU's derivative is exactly 0 or 1, and 0 at z = 0":
@@ -187,13 +201,16 @@ def _relu(ctx, norms):
                 bool((he > 10 * xav).all()),
             "larger learning rates leave more dead units": dead_mean[-1] > dead_mean[0],
             "a dead unit's weights get a gradient of exactly 0": dead_grad == 0,
+            "BatchNorm before the ReLU leaves fewer dead units at the largest rate":
+                normed_mean[-1] < dead_mean[-1],
         },
         misstatement="ReLU has no vanishing-gradient problem, so any deep ReLU network trains.",
         correction="ReLU keeps gradients alive only with a suitable initialization (He), and "
                    "its zero half has a gradient of exactly 0: a unit pushed into it on every "
                    "input is dead for good, which large learning rates cause.",
         dependencies=["relu", "Tensor.backward", "nn.Sequential", "nn.Linear",
-                      "nn.init.kaiming_normal_", "nn.functional.mse_loss", "optim.SGD"])
+                      "nn.init.kaiming_normal_", "nn.BatchNorm1d", "nn.functional.mse_loss",
+                      "optim.SGD"])
 
 
 def _tanh(ctx):
