@@ -71,12 +71,14 @@ def build(out_dir="cheatsheet_out", quick=False, only=None, log=None):
         raise ClaimError("cheatsheet: the measurements contradict the page: " + "; ".join(wrong))
     # Wall time is what a reader waits; processor time is what the build costs, the steadier
     # figure on a machine shared with other work.
-    seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu_start
+    # Rounded once, so the page and results.json state the same figures.
+    seconds = round(time.perf_counter() - start, 2)
+    cpu_seconds = round(time.process_time() - cpu_start, 2)
     machine = machine_description()
     meta = {"version": __version__, "quick": ctx.quick, "seed": SEED, "seconds": seconds,
             "cpu_seconds": cpu_seconds, "machine": machine}
     results = {"chainrule_version": __version__, "quick": ctx.quick, "seed": SEED,
-               "seconds": round(seconds, 2), "cpu_seconds": round(cpu_seconds, 2),
+               "seconds": seconds, "cpu_seconds": cpu_seconds,
                "machine": machine,
                "concepts": {s.key: s.result() for s in sections}}
     _write(os.path.join(out_dir, "index.html"), render.page(sections, meta, out_dir))
