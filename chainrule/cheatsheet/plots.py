@@ -68,8 +68,8 @@ def allow_clipping(ax, reason):
 def layout_problems(fig, samples=24):
     """What hides data in ``fig``: legends over plotted points or lines, curves cut off.
 
-    Lays the figure out (no rasterizing) and samples every line segment and scatter point in
-    display coordinates. A legend that covers any of them is moved to the first clear spot
+    Lays the figure out (no rasterizing) and samples every line segment, scatter point and
+    text written on the axes in display coordinates. A legend that covers any of them is moved to the first clear spot
     inside its axes (its own placement is tried first); one with no clear spot is reported.
     For axes not marked by ``allow_clipping``, data lines with points outside the limits are
     reported. Returns a list of sentences, empty when the plot shows all its data.
@@ -116,6 +116,12 @@ def _drawn_points(fig, renderer, samples):
                                 .reshape(-1, 2), xy[-1:]])
             shown = line.get_transform().transform(xy)
             points.append((f"{name} / {line.get_label()}", shown[_in_box(shown, clip)]))
+        for text in ax.texts:  # annotations written on the plot count as content too
+            if text.get_visible() and text.get_text():
+                b = text.get_window_extent(renderer)
+                grid = np.stack(np.meshgrid(np.linspace(b.x0, b.x1, 5),
+                                            np.linspace(b.y0, b.y1, 3)), -1).reshape(-1, 2)
+                points.append((f"{name} / text {text.get_text()!r}", grid))
         for coll in ax.collections:
             offsets = coll.get_offsets()
             if type(coll).__name__ == "PathCollection" and len(offsets):
