@@ -14,6 +14,8 @@ SUITES = {
     "metrics": "Metrics (against scikit-learn)",
     "workloads": "Reference workloads (float32, 2 threads)",
     "norms": "Normalisation and pooling (float32, forward + backward)",
+    "conv": "Convolutional networks (float32, 2 threads)",
+    "attention": "Attention and Transformers (float32, 2 threads)",
 }
 
 

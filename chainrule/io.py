@@ -9,19 +9,27 @@ format has no checksum of its own). A flat dict of tensors keeps its own keys, s
 ``safetensors.torch.load_file`` reads, and a file PyTorch wrote with ``save_file`` loads here
 as a flat dict of Tensors.
 
+The safetensors library does the file format: its writer lays the tensors out (by dtype
+alignment, then name) and streams them from the arrays' own memory to the file; its reader
+checks the header (length, JSON, dtypes, shapes against byte ranges, overlaps, coverage of the
+file) before handing out any array. chainrule adds what sits above the format: the "chainrule"
+metadata and its checks (tags, CRC-32 per tensor), the atomic write, recognising pickles and
+``torch.save`` zips, and one error type for every bad file.
+
 Loading reads only JSON and raw numbers: no code in a file can run. Anything else (a pickle, a
 ``torch.save`` zip, a truncated, corrupted or hostile file) raises ValueError naming the file;
 the only other errors are the operating system's for opening it (FileNotFoundError,
-IsADirectoryError, PermissionError). The same state saved twice gives the same bytes.
+IsADirectoryError, PermissionError). The same state saved twice gives the same bytes: the
+library writes its metadata map in hash order, so there is exactly one metadata key.
 """
 import io as _stdio
 import json
 import math
 import os
 import tempfile
+import struct
 import zlib
 
-from . import _st_format
 from ._backend import xp
 from ._device import check_device
 from .tensor import Tensor
@@ -30,6 +38,11 @@ __all__ = ["save", "load"]
 
 _META_KEY = "chainrule"
 _FORMAT_VERSION = 1
+# What safetensors.numpy can write and read back (its writer also knows bfloat16 and float8
+# names, which NumPy has no dtype for).
+_SAVABLE = frozenset(xp.dtype(t) for t in (
+    "bool", "int8", "uint8", "int16", "uint16", "int32", "uint32", "int64", "uint64",
+    "float16", "float32", "float64", "complex64"))
 
 
 # ---- save ---------------------------------------------------------------------------------------
@@ -48,7 +61,7 @@ class _Encoder:
 
     def add(self, path, array, tag):
         array = xp.asarray(array)          # a 0-d reduction result may hold a NumPy scalar
-        if _st_format.dtype_name(array.dtype) is None:
+        if array.dtype.newbyteorder("=") not in _SAVABLE:
             raise TypeError(f"save: array at '{'.'.join(path)}' has dtype {array.dtype}, which "
                             "a safetensors file cannot hold")
         if array.dtype.byteorder == ">":
@@ -105,8 +118,10 @@ def _encode(obj):
     else:
         structure = enc.encode(obj, [])
     meta = json.dumps({"version": _FORMAT_VERSION, "structure": structure}, allow_nan=False,
-                      separators=(",", ":"))
-    return enc.tensors, {"format": "pt", _META_KEY: meta}
+                      sort_keys=True, separators=(",", ":"))
+    # One key only: the library writes its metadata map in hash order, random from run to run
+    # as soon as there are two keys. (torch's safetensors.torch.load_file needs no "format".)
+    return enc.tensors, {_META_KEY: meta}
 
 
 def _fsync_dir(directory):
@@ -186,13 +201,14 @@ def save(obj, f):
             rename.
     """
     tensors, meta = _encode(obj)
+    from safetensors.numpy import save as st_save, save_file as st_save_file
     if _is_file_object(f):
         if not hasattr(f, "write"):
             raise TypeError(f"save: the file object {type(f).__name__} has no write()")
         if isinstance(f, _stdio.TextIOBase):
             raise TypeError("save: expected a binary file object (open(path, 'wb')), got a "
                             "text one")
-        _st_format.write(f, tensors, meta)
+        f.write(st_save(tensors, metadata=meta))
         return
     path = os.fspath(f)
     directory = os.path.dirname(os.path.abspath(path))
@@ -200,9 +216,9 @@ def save(obj, f):
     _remove_stale_temporaries(directory, base)
     fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{base}.{os.getpid()}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "wb") as out:
-            _st_format.write(out, tensors, meta)
-            out.flush()
+        os.close(fd)
+        st_save_file(tensors, tmp, metadata=meta)  # streams each array's memory to the file
+        with open(tmp, "r+b") as out:
             os.fsync(out.fileno())
         os.chmod(tmp, _file_mode(path))
         os.replace(tmp, path)
@@ -234,7 +250,10 @@ def _looks_like_pickle(data):
 
 def _foreign(name, data, why):
     """The error for a file that is not safetensors, recognizing the usual suspects."""
-    if data[:4] == b"PK\x03\x04":
+    if len(data) < 8:
+        why = (f"it is {len(data)} bytes long, shorter than the 8-byte header length every "
+               "safetensors file starts with")
+    elif data[:4] == b"PK\x03\x04":
         why = ("it is a zip archive (a torch.save file?); chainrule never unpickles, since "
                "that can run code; re-save it with safetensors.torch.save_file("
                "model.state_dict(), path)")
@@ -301,24 +320,58 @@ def source_name(f):
     return str(name) if isinstance(name, (str, os.PathLike)) else f"<{type(f).__name__}>"
 
 
-def _read_bytes(f):
-    """(bytearray of the whole file, name for messages) from a path or binary file object."""
-    if _is_file_object(f):
-        if not hasattr(f, "read"):
-            raise TypeError(f"load: the file object {type(f).__name__} has no read()")
-        data = f.read()
-        if isinstance(data, str):
-            raise TypeError("load: expected a binary file object (open(path, 'rb')), got a "
-                            "text one")
-        return bytearray(data), source_name(f)
-    path = os.fspath(f)
+def _library_error(name, head, e):
+    """The one ValueError for anything the safetensors library refused (SafetensorError, and
+    whatever else its Python side lets out on odd input: KeyError, TypeError, OSError...)."""
+    why = f"safetensors refused it ({type(e).__name__}: {str(e)[:200]})"
+    return _foreign(name, head, why)
+
+
+def _read_file_object(f):
+    """(metadata, {name: ndarray}, name for messages) from a binary file object."""
+    if not hasattr(f, "read"):
+        raise TypeError(f"load: the file object {type(f).__name__} has no read()")
+    data = f.read()
+    if isinstance(data, str):
+        raise TypeError("load: expected a binary file object (open(path, 'rb')), got a text one")
+    data, name = bytes(data), source_name(f)
+    from safetensors.numpy import load as st_load
+    try:
+        arrays = st_load(data)   # the library checks the whole header and the byte ranges
+    except Exception as e:       # noqa: BLE001 - every refusal becomes the documented error
+        raise _library_error(name, data[:9], e) from None
+    # The library returns no metadata for bytes. Its reader has just accepted this header
+    # (length within the file, valid JSON, "__metadata__" a map of strings), so reading that
+    # one entry back is safe.
+    (n,) = struct.unpack("<Q", data[:8])
+    meta = json.loads(data[8:8 + n]).get("__metadata__") or {}
+    return meta, arrays, name
+
+
+def _version(text):
+    return tuple(int(part) if part.isdigit() else 0 for part in text.split(".")[:2])
+
+
+def _read_path(path):
+    """(metadata, {name: ndarray}, name for messages) from a path."""
+    # Opened here first so that a missing file, a directory or a lack of permission raise the
+    # operating system's own errors (the library calls a directory "No such device"); the
+    # first bytes tell a pickle or a zip from a safetensors file.
     with open(path, "rb") as fh:
-        size = os.fstat(fh.fileno()).st_size
-        data = bytearray(size)
-        got = fh.readinto(data)
-    if got != size:       # the file changed while read
-        del data[got:]
-    return data, path
+        head = fh.read(9)
+    import safetensors
+    # pread rather than mmap where the library offers it (0.8 on): a file truncated by someone
+    # else while it is read then gives an error, not a SIGBUS.
+    backend = {} if _version(safetensors.__version__) < (0, 8) else {"backend": "pread"}
+    try:
+        with safetensors.safe_open(path, framework="np", **backend) as st:
+            meta = st.metadata() or {}
+            arrays = {k: st.get_tensor(k) for k in st.keys()}
+    except (FileNotFoundError, IsADirectoryError, PermissionError):
+        raise
+    except Exception as e:       # noqa: BLE001 - every refusal becomes the documented error
+        raise _library_error(path, head, e) from None
+    return meta, arrays, path
 
 
 def load(f, map_location=None, weights_only=None):
@@ -343,11 +396,10 @@ def load(f, map_location=None, weights_only=None):
     _check_map_location(map_location)
     if weights_only not in (None, True, False):
         raise TypeError(f"load: weights_only must be a bool, got {type(weights_only).__name__}")
-    data, name = _read_bytes(f)
-    try:
-        meta, arrays = _st_format.read(data)
-    except _st_format.FormatError as e:
-        raise _foreign(name, data, str(e)) from None
+    meta, arrays, name = (_read_file_object(f) if _is_file_object(f)
+                          else _read_path(os.fspath(f)))
+    # Older safetensors releases hand out read-only views; a Tensor must be writable.
+    arrays = {k: v if v.flags.writeable else v.copy() for k, v in arrays.items()}
     if _META_KEY not in meta:
         return {k: Tensor._from_array(v) for k, v in arrays.items()}
     try:

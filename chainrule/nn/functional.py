@@ -349,6 +349,11 @@ from .soft_f1 import soft_f1_loss  # noqa: E402  (the F1 metric as a differentia
 
 __all__.append("soft_f1_loss")
 
+from ..ops.attention import scaled_dot_product_attention  # noqa: E402
+from .attention import multi_head_attention_forward  # noqa: E402
+
+__all__ += ["scaled_dot_product_attention", "multi_head_attention_forward"]
+
 from .functional_norm import (batch_norm, group_norm, instance_norm,  # noqa: E402
                               layer_norm, rms_norm)
 
@@ -367,3 +372,11 @@ __all__ += ["cosine_similarity", "normalize", "pairwise_distance"]
 from .dropout import alpha_dropout, dropout1d, dropout2d, dropout3d  # noqa: E402
 
 __all__ += ["dropout1d", "dropout2d", "dropout3d", "alpha_dropout"]
+
+from .functional_conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d  # noqa: E402
+from ..ops.padding import pad  # noqa: E402
+from ..ops.interpolate import interpolate  # noqa: E402
+from ..ops.fold import fold, unfold  # noqa: E402
+
+__all__ += ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "pad", "interpolate",
+            "fold", "unfold"]

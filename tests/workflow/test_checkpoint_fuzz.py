@@ -3,10 +3,13 @@
 The contract: a file either loads, or raises ValueError naming it, and a refused checkpoint
 leaves model, optimizer, scheduler, data loader and the global random state unchanged.
 """
+import atexit
 import io as pyio
 import json
 import os
+import shutil
 import struct
+import tempfile
 
 import numpy as np
 from hypothesis import HealthCheck, given, settings
@@ -110,6 +113,23 @@ def _mutate_bytes(data, ops):
 @given(st.lists(_ops, min_size=1, max_size=4))
 def test_byte_mutations_load_or_raise_value_error(ops):
     _assert_contract(_mutate_bytes(VALID, ops))
+
+
+_DIR = tempfile.mkdtemp(prefix="chainrule-fuzz-")
+atexit.register(shutil.rmtree, _DIR, True)
+
+
+@FUZZ
+@given(st.lists(_ops, min_size=1, max_size=4))
+def test_byte_mutations_through_a_path(ops):
+    """A path is read by another entry of the safetensors library than bytes are."""
+    path = os.path.join(_DIR, "mutated.safetensors")
+    with open(path, "wb") as f:
+        f.write(_mutate_bytes(VALID, ops))
+    try:
+        chainrule.load(path)
+    except ValueError as e:
+        assert "mutated.safetensors" in str(e)
 
 
 # ---- header-JSON mutations (a valid file layout with hostile metadata) ----------------------

@@ -196,6 +196,30 @@ def test_save_is_byte_deterministic(tmp_path):
     assert a == (tmp_path / "b.safetensors").read_bytes() == f.getvalue()
 
 
+_SAVE_IN_A_CHILD = """
+import sys, chainrule
+from chainrule import nn
+chainrule.manual_seed(0)
+model = nn.Sequential(nn.Linear(3, 4), nn.Linear(4, 2))
+chainrule.save({"model": model.state_dict(), "epoch": 3, "x": chainrule.arange(3)}, sys.argv[1])
+"""
+
+
+def test_save_gives_the_same_bytes_in_separate_processes(tmp_path):
+    # The safetensors library writes its metadata map in a per-process hash order, so a save
+    # is deterministic only while the file has a single metadata key.
+    import subprocess
+    import sys
+    env = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(chainrule.__file__)))
+    paths = [tmp_path / f"{i}.safetensors" for i in range(3)]
+    for p in paths:
+        subprocess.run([sys.executable, "-c", _SAVE_IN_A_CHILD, str(p)], env=env, check=True)
+    assert paths[0].read_bytes() == paths[1].read_bytes() == paths[2].read_bytes()
+    from safetensors import safe_open
+    with safe_open(str(paths[0]), "np") as f:
+        assert list(f.metadata()) == ["chainrule"]
+
+
 def test_torch_style_checkpoint_round_trips_through_file_objects(tmp_path):
     model, opt, _, _ = _run()
     ckpt = {"epoch": 3, "model": model.state_dict(), "optimizer": opt.state_dict(),
