@@ -5,6 +5,7 @@ from .._backend import xp
 from .._device import layer_dtype
 from ..tensor import Tensor
 from . import functional as F, init
+from .dropout import _DropoutNd
 from .module import Module
 from .parameter import Parameter
 
@@ -137,21 +138,10 @@ class Embedding(Module):
         return s
 
 
-class Dropout(Module):
+class Dropout(_DropoutNd):
     """Inverted dropout: zero each element with probability ``p`` and scale the rest by
     1 / (1 - p) in training mode; the identity in eval mode."""
-
-    def __init__(self, p=0.5, inplace=False):
-        super().__init__()
-        if not 0 <= p <= 1:
-            raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
-        self.p, self.inplace = p, inplace
-
-    def forward(self, input):
-        return F.dropout(input, self.p, self.training, self.inplace)
-
-    def extra_repr(self):
-        return f"p={self.p}, inplace={self.inplace}"
+    _fn = staticmethod(F.dropout)
 
 
 class Flatten(Module):
