@@ -4,8 +4,6 @@ Parameters, init, attributes and state_dict keys are torch's: weight (out, in / 
 for a convolution, (in, out / groups, *k) for a transposed one, both drawn by
 kaiming_uniform_(a=sqrt(5)) and the bias from U(-1/sqrt(fan_in), 1/sqrt(fan_in)).
 """
-import math
-
 from .._backend import xp
 from .._device import check_device
 from ..dtypes import default_float
@@ -76,12 +74,7 @@ class _ConvNd(Module):
         self.reset_parameters()
 
     def reset_parameters(self):
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            if fan_in:
-                bound = 1 / math.sqrt(fan_in)
-                init.uniform_(self.bias, -bound, bound)
+        init._reset_weight_and_bias_(self.weight, self.bias)
 
     def extra_repr(self):
         s = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "

@@ -1,6 +1,4 @@
 """Layers: Linear, Embedding, Dropout, Flatten, Identity."""
-import math
-
 from .._backend import xp
 from .._device import layer_dtype
 from ..tensor import Tensor
@@ -50,10 +48,7 @@ class Linear(Module):
         self.reset_parameters()
 
     def reset_parameters(self):
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            bound = 1 / math.sqrt(self.in_features) if self.in_features > 0 else 0
-            init.uniform_(self.bias, -bound, bound)
+        init._reset_weight_and_bias_(self.weight, self.bias)
 
     def forward(self, input):
         # Straight from the registry: attribute lookup through Module.__getattr__ costs about
