@@ -3,6 +3,7 @@ backward of a chainrule module with torch's on the same float64 inputs (output, 
 every input and of every parameter)."""
 import numpy as np
 import pytest
+from parity_util import assert_close, both_tensors
 
 import chainrule
 
@@ -19,14 +20,7 @@ def module_parity(torch):
         if grad_of is None:
             grad_of = [i for i, a in enumerate(inputs)
                        if isinstance(a, np.ndarray) and a.dtype.kind == "f"]
-        ours_in, torch_in = [], []
-        for i, a in enumerate(inputs):
-            if isinstance(a, np.ndarray):
-                ours_in.append(chainrule.tensor(a, requires_grad=i in grad_of))
-                torch_in.append(torch.tensor(a, requires_grad=i in grad_of))
-            else:
-                ours_in.append(a)
-                torch_in.append(a)
+        ours_in, torch_in = both_tensors(torch, inputs, grad_of)
         # the same tensor passed twice stays the same tensor (self-attention)
         for i, a in enumerate(inputs):
             for j in range(i):
@@ -45,18 +39,14 @@ def module_parity(torch):
             if t is None:
                 assert o is None
                 continue
-            expected = t.detach().numpy()
-            assert tuple(o.shape) == expected.shape
-            assert o.dtype == expected.dtype
-            np.testing.assert_allclose(o._data, expected, rtol=rtol, atol=atol)
-            w = rng.standard_normal(expected.shape)
+            assert_close(o, t, rtol, atol, "output")
+            w = rng.standard_normal(tuple(t.shape))
             loss = loss + (o * chainrule.tensor(w)).sum()
             loss_t = loss_t + (t * torch.tensor(w)).sum()
         loss.backward()
         loss_t.backward()
         for i in grad_of:
-            np.testing.assert_allclose(ours_in[i].grad._data, torch_in[i].grad.numpy(),
-                                       rtol=rtol, atol=atol, err_msg=f"gradient of input {i}")
+            assert_close(ours_in[i].grad, torch_in[i].grad, rtol, atol, f"gradient of input {i}")
         if hasattr(theirs, "named_parameters"):
             theirs_p = dict(theirs.named_parameters())
             ours_p = dict(ours.named_parameters())
@@ -66,7 +56,6 @@ def module_parity(torch):
                 if tp.grad is None:
                     assert p.grad is None or not p.grad._data.any(), name
                     continue
-                np.testing.assert_allclose(p.grad._data, tp.grad.numpy(), rtol=rtol,
-                                           atol=atol, err_msg=f"gradient of {name}")
+                assert_close(p.grad, tp.grad, rtol, atol, f"gradient of {name}")
         return out, out_t
     return check
