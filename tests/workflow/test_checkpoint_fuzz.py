@@ -17,10 +17,10 @@ from hypothesis import strategies as st
 
 import chainrule
 from chainrule import nn
-from chainrule.data import DataLoader, TensorDataset
-from chainrule.optim.lr_scheduler import StepLR
 from chainrule.random import get_rng_state
 from chainrule.train import load_checkpoint, save_checkpoint
+
+from ._problems import one_step_state
 
 # CI runs a fixed, seeded 700 examples per test; CHAINRULE_FUZZ_EXAMPLES=N runs N random ones
 # (how docs/reliability.md's figures were made).
@@ -31,14 +31,7 @@ FUZZ = settings(max_examples=_LONG or 700, deadline=None, derandomize=not _LONG,
 
 def _run():
     chainrule.manual_seed(0)
-    model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
-    opt = chainrule.optim.Adam(model.parameters(), lr=0.01)
-    sched = StepLR(opt, 2)
-    data = DataLoader(TensorDataset(chainrule.randn(8, 3)), batch_size=4, shuffle=True)
-    model(chainrule.randn(2, 3)).sum().backward()
-    opt.step()
-    sched.step()
-    return model, opt, sched, data
+    return one_step_state(nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2)))
 
 
 def _valid_bytes():

@@ -10,21 +10,15 @@ import pytest
 
 import chainrule
 from chainrule import io, nn
-from chainrule.data import DataLoader, TensorDataset
 from chainrule.optim.lr_scheduler import LambdaLR, StepLR
 from chainrule.random import get_rng_state
 from chainrule.train import load_checkpoint, save_checkpoint
 
+from ._problems import one_step_state
+
 
 def _run():
-    model = nn.Linear(3, 2)
-    opt = chainrule.optim.Adam(model.parameters(), lr=0.01)
-    sched = StepLR(opt, 2)
-    data = DataLoader(TensorDataset(chainrule.randn(8, 3)), batch_size=4, shuffle=True)
-    model(chainrule.randn(2, 3)).sum().backward()
-    opt.step()
-    sched.step()
-    return model, opt, sched, data
+    return one_step_state(nn.Linear(3, 2))
 
 
 def _state(model, opt, sched, data):
