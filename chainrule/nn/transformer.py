@@ -63,7 +63,32 @@ def _seq_len(x, batch_first):
     return x.shape[0] if x.ndim == 2 else x.shape[1 if batch_first else 0]
 
 
-class TransformerEncoderLayer(Module):
+def _add_feedforward_and_norms(layer, d_model, dim_feedforward, dropout, layer_norm_eps,
+                               norm_first, bias, dtype, blocks):
+    """Register what both layer kinds have after their attention, in torch's order (the
+    state_dict keys follow it): linear1, dropout, linear2, then norm1.. and dropout1.., one of
+    each per residual block."""
+    layer.linear1 = Linear(d_model, dim_feedforward, bias=bias, dtype=dtype)
+    layer.dropout = Dropout(dropout)
+    layer.linear2 = Linear(dim_feedforward, d_model, bias=bias, dtype=dtype)
+    layer.norm_first = norm_first
+    for i in range(1, blocks + 1):
+        setattr(layer, f"norm{i}", LayerNorm(d_model, eps=layer_norm_eps, bias=bias,
+                                             dtype=dtype))
+    for i in range(1, blocks + 1):
+        setattr(layer, f"dropout{i}", Dropout(dropout))
+
+
+class _LayerBase(Module):
+    """The self-attention block the encoder and decoder layers share."""
+
+    def _sa_block(self, x, attn_mask, key_padding_mask, is_causal):
+        x = self.self_attn(x, x, x, attn_mask=attn_mask, key_padding_mask=key_padding_mask,
+                           need_weights=False, is_causal=is_causal)[0]
+        return self.dropout1(x)
+
+
+class TransformerEncoderLayer(_LayerBase):
     """Self-attention then a feed-forward block, each with dropout, a residual connection and
     LayerNorm (after the residual by default; before each block with ``norm_first``).
 
@@ -78,17 +103,10 @@ class TransformerEncoderLayer(Module):
                  device=None, dtype=None):
         super().__init__()
         check_device("TransformerEncoderLayer", device)
-        kw = {"dtype": dtype}
         self.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias,
-                                            batch_first=batch_first, **kw)
-        self.linear1 = Linear(d_model, dim_feedforward, bias=bias, **kw)
-        self.dropout = Dropout(dropout)
-        self.linear2 = Linear(dim_feedforward, d_model, bias=bias, **kw)
-        self.norm_first = norm_first
-        self.norm1 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **kw)
-        self.norm2 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **kw)
-        self.dropout1 = Dropout(dropout)
-        self.dropout2 = Dropout(dropout)
+                                            batch_first=batch_first, dtype=dtype)
+        _add_feedforward_and_norms(self, d_model, dim_feedforward, dropout, layer_norm_eps,
+                                   norm_first, bias, dtype, blocks=2)
         self.activation = _activation(activation, "TransformerEncoderLayer")
         self.activation_relu_or_gelu = (1 if self.activation is F.relu else
                                         2 if self.activation is F.gelu else 0)
@@ -103,16 +121,11 @@ class TransformerEncoderLayer(Module):
             x = self.norm2(x + self._ff_block(x))
         return x
 
-    def _sa_block(self, x, attn_mask, key_padding_mask, is_causal):
-        x = self.self_attn(x, x, x, attn_mask=attn_mask, key_padding_mask=key_padding_mask,
-                           need_weights=False, is_causal=is_causal)[0]
-        return self.dropout1(x)
-
     def _ff_block(self, x):
         return self.dropout2(self.linear2(self.dropout(self.activation(self.linear1(x)))))
 
 
-class TransformerDecoderLayer(Module):
+class TransformerDecoderLayer(_LayerBase):
     """Self-attention over the target, attention over the encoder's output (memory), then a
     feed-forward block; each with dropout, a residual connection and LayerNorm.
 
@@ -126,21 +139,12 @@ class TransformerDecoderLayer(Module):
                  device=None, dtype=None):
         super().__init__()
         check_device("TransformerDecoderLayer", device)
-        kw = {"dtype": dtype}
         self.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout,
-                                            batch_first=batch_first, bias=bias, **kw)
+                                            batch_first=batch_first, bias=bias, dtype=dtype)
         self.multihead_attn = MultiheadAttention(d_model, nhead, dropout=dropout,
-                                                 batch_first=batch_first, bias=bias, **kw)
-        self.linear1 = Linear(d_model, dim_feedforward, bias=bias, **kw)
-        self.dropout = Dropout(dropout)
-        self.linear2 = Linear(dim_feedforward, d_model, bias=bias, **kw)
-        self.norm_first = norm_first
-        self.norm1 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **kw)
-        self.norm2 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **kw)
-        self.norm3 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **kw)
-        self.dropout1 = Dropout(dropout)
-        self.dropout2 = Dropout(dropout)
-        self.dropout3 = Dropout(dropout)
+                                                 batch_first=batch_first, bias=bias, dtype=dtype)
+        _add_feedforward_and_norms(self, d_model, dim_feedforward, dropout, layer_norm_eps,
+                                   norm_first, bias, dtype, blocks=3)
         self.activation = _activation(activation, "TransformerDecoderLayer")
 
     def forward(self, tgt, memory, tgt_mask=None, memory_mask=None, tgt_key_padding_mask=None,
@@ -157,11 +161,6 @@ class TransformerDecoderLayer(Module):
                                                memory_is_causal))
             x = self.norm3(x + self._ff_block(x))
         return x
-
-    def _sa_block(self, x, attn_mask, key_padding_mask, is_causal):
-        x = self.self_attn(x, x, x, attn_mask=attn_mask, key_padding_mask=key_padding_mask,
-                           is_causal=is_causal, need_weights=False)[0]
-        return self.dropout1(x)
 
     def _mha_block(self, x, mem, attn_mask, key_padding_mask, is_causal):
         x = self.multihead_attn(x, mem, mem, attn_mask=attn_mask,
