@@ -7,6 +7,19 @@ from chainrule import optim
 from chainrule.nn.parameter import Parameter
 
 
+def config_id(config):
+    """A test id for a (name, kwargs) config: the name and every option but lr."""
+    name, kw = config
+    return name + "-" + ",".join(f"{k}={v}" for k, v in kw.items() if k != "lr")
+
+
+def assert_params_close(ours, theirs, what, rtol, atol):
+    """Our parameters equal torch's, one by one."""
+    for i, (a, b) in enumerate(zip(ours, theirs)):
+        np.testing.assert_allclose(a._data, b.detach().numpy(), rtol=rtol, atol=atol,
+                                   err_msg=f"{what}: parameter {i}")
+
+
 def train(opt, params, grads):
     """One opt.step() per entry of ``grads`` (a list of per-parameter gradient arrays)."""
     for step_grads in grads:

@@ -6,7 +6,7 @@ import itertools
 
 import numpy as np
 import pytest
-from optim_testutil import check_resume_from_torch, train
+from optim_testutil import assert_params_close, check_resume_from_torch, config_id, train
 
 import chainrule
 from chainrule import optim
@@ -42,11 +42,6 @@ CONFIGS = (
 )
 
 
-def _ids(config):
-    name, kw = config
-    return name + "-" + ",".join(f"{k}={v}" for k, v in kw.items() if k != "lr")
-
-
 class Problem:
     """A small two-layer regression with a non-convex quartic term, built identically in both
     libraries."""
@@ -72,12 +67,10 @@ class Problem:
 
 
 def _assert_close(ours, theirs, what, rtol=1e-10):
-    for i, (a, b) in enumerate(zip(ours, theirs)):
-        np.testing.assert_allclose(a._data, b.detach().numpy(), rtol=rtol, atol=1e-13,
-                                   err_msg=f"{what}: parameter {i}")
+    assert_params_close(ours, theirs, what, rtol=rtol, atol=1e-13)
 
 
-@pytest.mark.parametrize("config", CONFIGS, ids=[_ids(c) for c in CONFIGS])
+@pytest.mark.parametrize("config", CONFIGS, ids=[config_id(c) for c in CONFIGS])
 def test_trajectory_matches_torch(config, torch, rng):
     name, kw = config
     problem = Problem(rng)
