@@ -39,7 +39,7 @@ def _apply_ufunc(t, op, ufunc, other):
 
 
 def _inplace(op, ufunc):
-    def method(self, other, alpha=1):
+    def method(self, other, *, alpha=1):
         _check_inplace(self, op)
         if alpha != 1:
             other = (other._data if isinstance(other, Tensor) else other) * alpha
@@ -76,6 +76,29 @@ def copy_(self, src):
                          f"tensor of shape {self._data.shape}") from None
     self._version += 1
     return self
+
+
+def _operand(x):
+    return x._data if isinstance(x, Tensor) else x
+
+
+def addcmul_(self, tensor1, tensor2, *, value=1):
+    """self += value * tensor1 * tensor2 (optimizers' second-moment updates)."""
+    _check_inplace(self, "addcmul_")
+    return _apply_ufunc(self, "addcmul_", xp.add, value * _operand(tensor1) * _operand(tensor2))
+
+
+def addcdiv_(self, tensor1, tensor2, *, value=1):
+    """self += value * tensor1 / tensor2."""
+    _check_inplace(self, "addcdiv_")
+    return _apply_ufunc(self, "addcdiv_", xp.add, value * _operand(tensor1) / _operand(tensor2))
+
+
+def lerp_(self, end, weight):
+    """self += weight * (end - self): moves self toward ``end`` (EMA updates)."""
+    _check_inplace(self, "lerp_")
+    step = _operand(weight) * (_operand(end) - self._data)
+    return _apply_ufunc(self, "lerp_", xp.add, step)
 
 
 def _augmented(op, ufunc, out_of_place):
@@ -150,6 +173,7 @@ Tensor.clamp_ = clamp_
 Tensor.fill_ = fill_
 Tensor.zero_ = zero_
 Tensor.copy_ = copy_
+Tensor.addcmul_, Tensor.addcdiv_, Tensor.lerp_ = addcmul_, addcdiv_, lerp_
 Tensor.__iadd__ = _augmented("+=", xp.add, Tensor.__add__)
 Tensor.__isub__ = _augmented("-=", xp.subtract, Tensor.__sub__)
 Tensor.__imul__ = _augmented("*=", xp.multiply, Tensor.__mul__)

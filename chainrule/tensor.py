@@ -15,7 +15,7 @@ class Tensor:
     """
 
     __slots__ = ("_data", "_grad", "_requires_grad", "grad_fn", "_out_index", "_retains_grad",
-                 "_version", "__weakref__")
+                 "_version", "_backward_hooks", "_post_accumulate_grad_hooks", "__weakref__")
     # Make ``ndarray + Tensor`` defer to Tensor.__radd__ instead of broadcasting elementwise.
     __array_ufunc__ = None
 
@@ -47,6 +47,7 @@ class Tensor:
     dtype = property(lambda self: self._data.dtype)
     ndim = property(lambda self: self._data.ndim)
     is_leaf = property(lambda self: self.grad_fn is None)
+    retains_grad = property(lambda self: self._retains_grad)
     T = property(lambda self: _shape.permute(self, tuple(range(self._data.ndim - 1, -1, -1))))
     mT = property(lambda self: _shape.transpose(self, -2, -1))
 
@@ -371,15 +372,19 @@ def _format(t):
     if d.dtype not in (xp.float32, xp.int64, xp.bool_):
         extras.append(f"dtype=chainrule.{d.dtype}")
     if t.grad_fn is not None:
-        extras.append(f"grad_fn=<{type(t.grad_fn).__name__}Backward>")
+        name = type(t.grad_fn).__name__   # PyTorch-style Functions' nodes end in Backward
+        extras.append(f"grad_fn=<{name if name.endswith('Backward') else name + 'Backward'}>")
     elif t.requires_grad:
         extras.append("requires_grad=True")
     return "tensor(" + ", ".join([body] + extras) + ")"
 
 
-from .autograd import engine as _engine, function as _function  # noqa: E402
+from .autograd import engine as _engine, function as _function, ctx_function as _ctx  # noqa: E402
+from .autograd import hooks as _hooks  # noqa: E402
 from .autograd.engine import run_backward  # noqa: E402
 
-_engine.Tensor = _function.Tensor = Tensor
+_engine.Tensor = _function.Tensor = _ctx.Tensor = _hooks.Tensor = Tensor
+Tensor.register_hook = _hooks.register_hook
+Tensor.register_post_accumulate_grad_hook = _hooks.register_post_accumulate_grad_hook
 from .ops import elementwise as _ew, linalg as _linalg, shape as _shape  # noqa: E402
-from . import _tensor_methods, _tensor_inplace  # noqa: E402,F401  (attach methods to Tensor)
+from . import _tensor_methods, _tensor_inplace, _tensor_random  # noqa: E402,F401  (methods)

@@ -5,6 +5,7 @@ linear time and no recursion. Each node runs once, after every consumer of its o
 delivered its gradient.
 """
 from .._backend import xp
+from . import hooks as _hooks
 
 
 def run_backward(roots, root_grads, retain_graph=False, capture=None):
@@ -23,9 +24,12 @@ def run_backward(roots, root_grads, retain_graph=False, capture=None):
     needed = None if capture is None else _nodes_reaching(roots_nodes, capture)
     if needed is not None:
         roots_nodes = [n for n in roots_nodes if n in needed]
-    for t, g in zip(roots, root_grads):
-        _deliver(t, g, pending, handed_out, capture, "backward", needed)
     consumers = _count_consumers(roots_nodes, needed)
+    hooks = None
+    if _hooks.state.active:   # some tensor hook was ever registered
+        hooks = _hooks.HookRun(roots, set(roots_nodes) | consumers.keys(), capture)
+    for t, g in zip(roots, root_grads):
+        _deliver(t, g, pending, handed_out, capture, "backward", needed, hooks)
     ready = [n for n in roots_nodes if consumers.get(n, 0) == 0]
     while ready:
         node = ready.pop()
@@ -35,8 +39,12 @@ def run_backward(roots, root_grads, retain_graph=False, capture=None):
                 f"backward: trying to go through the graph of {type(node).__name__} a second "
                 "time, but its saved values were freed after the first backward. Pass "
                 "retain_graph=True to the first backward() if you need to go through it twice.")
+        if hooks is not None and grads is not None:
+            hooks.node_hooks(node, grads)
         if grads is not None:
-            _run_node(node, grads, pending, handed_out, capture, needed)
+            _run_node(node, grads, pending, handed_out, capture, needed, hooks)
+        if hooks is not None:
+            hooks.node_done(node)
         if not retain_graph and _holds_values(node.__dict__):
             node.__dict__.clear()
             node.freed = True
@@ -47,6 +55,8 @@ def run_backward(roots, root_grads, retain_graph=False, capture=None):
                 consumers[parent] = left
                 if left == 0:
                     ready.append(parent)
+    if hooks is not None:
+        hooks.finish_all()
 
 
 def _nodes_reaching(roots, capture):
@@ -107,7 +117,7 @@ def _holds_values(saved):
     return False
 
 
-def _run_node(node, grads, pending, handed_out, capture, needed):
+def _run_node(node, grads, pending, handed_out, capture, needed, hooks):
     for t, version in node.saved_versions:
         if t._version != version:
             raise RuntimeError(
@@ -125,16 +135,25 @@ def _run_node(node, grads, pending, handed_out, capture, needed):
     if type(result) is not tuple:
         result = (result,)
     inputs = node.inputs
-    if len(result) < len(inputs) and any(t is not None for t in inputs[len(result):]):
-        raise RuntimeError(f"{type(node).__name__}.backward returned {len(result)} gradients "
-                           f"for {len(inputs)} inputs")
+    if len(result) != len(inputs):
+        _check_count(node, result, inputs)
     name = type(node).__name__
     for t, g in zip(inputs, result):
         if t is not None and g is not None:
-            _deliver(t, g, pending, handed_out, capture, name, needed)
+            _deliver(t, g, pending, handed_out, capture, name, needed, hooks)
 
 
-def _deliver(t, g, pending, handed_out, capture, op_name, needed):
+def _check_count(node, result, inputs):
+    """Fewer gradients than inputs is fine when the rest need none; extra ones only as None."""
+    n = len(inputs)
+    if (len(result) < n and any(t is not None for t in inputs[len(result):])) or \
+            any(g is not None for g in result[n:]):
+        raise RuntimeError(f"{type(node).__name__}.backward returned {len(result)} gradients "
+                           f"for {n} inputs (one per positional argument of forward, None "
+                           "where an input needs none)")
+
+
+def _deliver(t, g, pending, handed_out, capture, op_name, needed, hooks=None):
     if g.shape != t._data.shape:
         if g.size == t._data.size and (g.ndim == 0 or t._data.ndim == 0):
             g = g.reshape(t._data.shape)
@@ -143,6 +162,9 @@ def _deliver(t, g, pending, handed_out, capture, op_name, needed):
                                f"an input of shape {t._data.shape}")
     if g.dtype != t._data.dtype:
         g = g.astype(t._data.dtype)
+    if hooks is not None and id(t) in hooks.leaves:   # a hooked leaf waits for its total
+        hooks.buffer(t, g)
+        return
     if capture is not None and id(t) in capture:
         prev = capture[id(t)]
         capture[id(t)] = g if prev is None else prev + g
@@ -155,7 +177,7 @@ def _deliver(t, g, pending, handed_out, capture, op_name, needed):
         return
     if needed is not None and node not in needed:
         return
-    if t._retains_grad and capture is None:
+    if t._retains_grad and capture is None and (hooks is None or not hooks.defer_retain(t)):
         _accumulate_leaf(t, g, True)
     slots = pending.get(node)
     if slots is None:

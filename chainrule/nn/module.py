@@ -8,6 +8,7 @@ from collections import OrderedDict, namedtuple
 
 from .._backend import xp
 from ..tensor import Tensor
+from .module_hooks import ModuleHookMethods
 from .parameter import Parameter
 
 __all__ = ["Module", "Parameter", "Sequential", "ModuleList", "ModuleDict"]
@@ -29,9 +30,10 @@ def _addindent(text, spaces):
     return "\n".join([first] + [" " * spaces + line if line.strip() else "" for line in rest])
 
 
-class Module:
+class Module(ModuleHookMethods):
     """Base class of all layers: subclasses set parameters and sub-modules as attributes in
-    ``__init__`` and define ``forward``; calling the module runs ``forward``."""
+    ``__init__`` and define ``forward``; calling the module runs ``forward`` (through the
+    hooks of module_hooks.py once one is registered)."""
 
     def __init__(self):
         object.__setattr__(self, "training", True)
@@ -45,7 +47,9 @@ class Module:
                                   '"forward" function')
 
     def __call__(self, *args, **kwargs):
-        return self.forward(*args, **kwargs)
+        if self._module_hooks is None:
+            return self.forward(*args, **kwargs)
+        return self._module_hooks.call(self, args, kwargs)
 
     # ---- registration ---------------------------------------------------------------------
     def __setattr__(self, name, value):
