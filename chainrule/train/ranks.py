@@ -39,9 +39,10 @@ def average_logs(logs, count, prefix=""):
     sums = xp.array([float(count)] + [float(logs[k]) * count for k in keys], xp.float64)
     g.comm.Allreduce(MPI.IN_PLACE, sums, MPI.SUM)
     out = dict(logs)
-    if sums[0] > 0:
-        for k, total in zip(keys, sums[1:].tolist()):
-            out[k] = total / sums[0]
+    n, totals = sums.tolist()[0], sums.tolist()[1:]
+    if n > 0:
+        for k, total in zip(keys, totals):
+            out[k] = total / n
     return out
 
 

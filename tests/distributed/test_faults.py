@@ -1,0 +1,12 @@
+"""A rank that raises ends the whole job with its error instead of hanging the others."""
+import time
+
+
+def test_an_exception_on_one_rank_aborts_the_job(mpirun):
+    start = time.perf_counter()
+    rc, out, err = mpirun("fault.py", timeout=60, expect_ok=False)
+    assert rc != 0
+    assert "rank 1 of 2 raised ValueError: bad batch 7 on purpose" in err, err
+    assert "aborting the MPI job" in err and "Traceback" in err
+    assert "finished without rank 1" not in out
+    assert time.perf_counter() - start < 60
