@@ -29,15 +29,17 @@ def find_mpiexec():
     return str(here) if here.exists() else shutil.which("mpiexec")
 
 
-def launch(script, n=2, timeout=90, args=(), cwd=None):
-    """Run ``script`` on ``n`` ranks; returns (returncode, stdout, stderr). A job still running
-    after ``timeout`` seconds is killed (its whole process group) and reported as a hang."""
+def launch(script, n=2, timeout=90, args=(), cwd=None, chainrule_run=False):
+    """Run ``script`` on ``n`` ranks (as a PyTorch program through ``chainrule run`` with
+    ``chainrule_run``); returns (returncode, stdout, stderr). A job still running after
+    ``timeout`` seconds is killed (its whole process group) and reported as a hang."""
     mpiexec = find_mpiexec()
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(
         [str(ROOT)] + [p for p in [os.environ.get("PYTHONPATH")] if p]),
         OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1",
         PYTHONUNBUFFERED="1")
-    cmd = [mpiexec, "-n", str(n), sys.executable, str(WORKERS / script), *map(str, args)]
+    python = [sys.executable, "-m", "chainrule", "run"] if chainrule_run else [sys.executable]
+    cmd = [mpiexec, "-n", str(n), *python, str(WORKERS / script), *map(str, args)]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env=env, cwd=cwd, start_new_session=True)
     try:
@@ -59,8 +61,8 @@ def mpirun():
         _missing("no mpiexec next to the Python running the tests, nor on PATH (pip install "
                  "mpich)")
 
-    def run(script, n=2, timeout=90, args=(), cwd=None, expect_ok=True):
-        rc, out, err = launch(script, n, timeout, args, cwd)
+    def run(script, n=2, timeout=90, args=(), cwd=None, expect_ok=True, chainrule_run=False):
+        rc, out, err = launch(script, n, timeout, args, cwd, chainrule_run)
         if expect_ok and rc != 0:
             pytest.fail(f"{script} on {n} ranks exited with {rc}\nstdout:\n{out}\n"
                         f"stderr:\n{err}")

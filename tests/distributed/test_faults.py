@@ -10,3 +10,10 @@ def test_an_exception_on_one_rank_aborts_the_job(mpirun):
     assert "aborting the MPI job" in err and "Traceback" in err
     assert "finished without rank 1" not in out
     assert time.perf_counter() - start < 60
+
+
+def test_a_pytorch_program_under_chainrule_run(mpirun):
+    rc, out, err = mpirun("torch_script.py", timeout=60, expect_ok=False, chainrule_run=True)
+    assert out.count("torch program ok") == 2, (out, err)
+    assert rc != 0 and "rank 1 of 2 raised RuntimeError: rank 1 fails on purpose" in err, err
+    assert "passed the barrier alone" not in out

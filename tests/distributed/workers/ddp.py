@@ -85,6 +85,19 @@ assert list(sd) == ["module." + k for k in inner], list(sd)
 assert all(np.array_equal(sd["module." + k]._data, v._data) for k, v in inner.items())
 model.load_state_dict(sd)
 
+# buffers (BatchNorm's running statistics) follow rank 0 at every forward
+chainrule.manual_seed(rank)
+bn_model = DDP(nn.Sequential(nn.Linear(6, 4), nn.BatchNorm1d(4)).to(f64))
+bn = bn_model.module[1]
+bn_model(batch(50 + rank, 8)[0])          # training: each rank updates its own statistics
+rank0_stats = bn.running_mean._data.copy()
+dist.broadcast(chainrule.Tensor._from_array(rank0_stats), src=0)
+assert rank == 0 or not np.array_equal(bn.running_mean._data, rank0_stats)
+bn_model.eval()
+with chainrule.no_grad():
+    bn_model(batch(60, 4)[0])              # eval: broadcast from rank 0, no update
+close("buffers broadcast from rank 0", bn.running_mean._data, rank0_stats, 0)
+
 # 2. no_sync: two local backward passes, then a synced one, equal one large batch.
 model, reference = DDP(mlp(seed=3)), mlp(seed=3)
 x, y = batch(100, 3 * 4 * size)
