@@ -1,5 +1,9 @@
 """DistributedDataParallel and fit() under mpiexec -n 2 (tests/distributed/workers/ddp.py),
-with checkpoints crossing between single-process and distributed training both ways."""
+with checkpoints crossing between single-process and distributed training both ways; and the
+example."""
+import re
+from pathlib import Path
+
 import numpy as np
 
 import chainrule
@@ -50,3 +54,13 @@ def test_ddp_and_fit_under_mpi_and_checkpoints_both_ways(mpirun, tmp_path):
         np.testing.assert_array_equal(v._data, final[k]._data)
     assert all(s["step"] > 0 for s in opt.state_dict()["state"].values())
     _steps(model, opt, range(1))   # and training goes on from there
+
+
+def test_the_distributed_example_trains_the_digits_mlp(mpirun, tmp_path):
+    example = Path(__file__).resolve().parents[2] / "examples" / "distributed_training.py"
+    _, out, _ = mpirun(example, cwd=tmp_path, timeout=120)
+    assert out.count("2 rank(s)") == 1, out   # rank 0 alone reports
+    accuracy = float(re.search(r"'accuracy': ([0-9.]+)\}", out.splitlines()[-1]).group(1))
+    assert accuracy > 0.9, out
+    assert sorted(p.name for p in (tmp_path / "dist_out").iterdir()) == \
+        ["curves.png", "digits.ckpt"]
