@@ -61,7 +61,8 @@ def _allreduce_worker(quick):
         raw(), ours()
         pairs = [(_median_time(raw, comm, 1, number), _median_time(ours, comm, 1, number))
                  for _ in range(7 if quick else 15)]   # alternate rounds: the same noise
-        out["8 B" if mb < 1 else f"{mb} MB"] = [statistics.median(p[1] for p in pairs), statistics.median(p[0] for p in pairs)]
+        out["8 B" if mb < 1 else f"{mb} MB"] = [statistics.median(p[1] for p in pairs),
+                                                statistics.median(p[0] for p in pairs)]
     return out
 
 
@@ -99,8 +100,8 @@ def _training_worker(quick):
         flats = [b.flat for b in model.reducer.buckets]
         comm_alone = _median_time(
             lambda: [comm.Allreduce(MPI.IN_PLACE, f, MPI.SUM) for f in flats], comm, 5, 3)
-        out[name] = {"step": seconds, "no_sync_step": local, "exposed_wait": statistics.median(waits),
-                     "comm_alone": comm_alone, "buckets": len(flats),
+        out[name] = {"step": seconds, "no_sync_step": local,
+                     "exposed_wait": statistics.median(waits), "comm_alone": comm_alone, "buckets": len(flats),
                      "grad_mb": sum(f.nbytes for f in flats) / 2 ** 20}
     return out
 

@@ -137,7 +137,8 @@ def _root(value, alias, where, name):
         root = 0
     root = int(root)
     if not 0 <= root < _state.size:
-        raise ValueError(f"{where}: {name}={root} is not a rank of this group (0..{_state.size - 1})")
+        raise ValueError(f"{where}: {name}={root} is not a rank of this group "
+                         f"(0..{_state.size - 1})")
     return root
 
 
