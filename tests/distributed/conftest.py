@@ -2,7 +2,8 @@
 ``pip install "chainrule[test]"`` installs next to the Python running the tests.
 
 Without mpi4py the tests skip, except where CHAINRULE_REQUIRE_TORCH=1 (CI): there a missing MPI
-is a failure, so the distributed tests can never silently vanish.
+is a failure, so the distributed tests can never silently vanish. mpi4py without an mpiexec
+always fails.
 """
 import os
 import shutil
@@ -57,9 +58,10 @@ def mpirun():
         import mpi4py  # noqa: F401
     except ImportError:
         _missing('mpi4py is not installed (pip install "chainrule[mpi]")')
-    if find_mpiexec() is None:
-        _missing("no mpiexec next to the Python running the tests, nor on PATH (pip install "
-                 "mpich)")
+    if find_mpiexec() is None:   # mpi4py without a launcher is a broken install: no skip
+        pytest.fail("mpi4py is installed but there is no mpiexec next to the Python running "
+                    "the tests, nor on PATH (pip install mpich, or put the site MPI's bin on "
+                    "PATH)")
 
     def run(script, n=2, timeout=90, args=(), cwd=None, expect_ok=True, chainrule_run=False):
         rc, out, err = launch(script, n, timeout, args, cwd, chainrule_run)

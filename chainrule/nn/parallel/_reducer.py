@@ -66,7 +66,6 @@ class Reducer:
         self.first_pending = 0
         self.used = None          # per parameter, used on some rank (find_unused_parameters)
         self.used_request = None
-        self.unused = frozenset()
         self.last_wait_seconds = 0.0   # time backward's end waited for communication
         self.handles = [p.register_post_accumulate_grad_hook(self._hook)
                         for b in self.buckets for p in b.params]
@@ -97,7 +96,6 @@ class Reducer:
             self.used = self.used_request = None
             return
         from mpi4py import MPI
-        self.unused = unused_ids
         self.used = xp.array([id(p) not in unused_ids for b in self.buckets for p in b.params],
                              xp.uint8)
         self.used_request = self.comm.Iallreduce(MPI.IN_PLACE, self.used, MPI.MAX)
