@@ -13,6 +13,7 @@ SUITES = {
     "rnn": "Recurrent layers",
     "metrics": "Metrics (against scikit-learn)",
     "workloads": "Reference workloads (float32, 2 threads)",
+    "norms": "Normalisation and pooling (float32, forward + backward)",
     "distributed": "Distributed (MPI, 2 ranks)",
 }
 

@@ -31,6 +31,10 @@ WORKLOADS = [  # (name, optimizer class name, keyword arguments, target ratio)
     ("RMSprop centered momentum=0.9", "RMSprop", dict(lr=1e-3, centered=True, momentum=0.9),
      None),
     ("Adagrad", "Adagrad", dict(lr=1e-2), None),
+    ("Adadelta", "Adadelta", dict(lr=1.0), None),
+    ("Adamax", "Adamax", dict(lr=2e-3), None),
+    ("NAdam", "NAdam", dict(lr=2e-3), None),
+    ("RAdam", "RAdam", dict(lr=1e-3), None),
 ]
 
 

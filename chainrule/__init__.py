@@ -20,6 +20,10 @@ from .ops.misc import (allclose, cumsum, gather, is_tensor, isfinite, isinf, isn
 from .ops.shape import (cat, chunk, expand, flatten, flip, permute, reshape, split, squeeze,
                         stack, transpose, unbind, unsqueeze)
 
+from .ops.conditional import where  # noqa: F811  (also torch.where(cond) alone)
+# the newer op families (topk, einsum, scatter, ...) load on first use: see _lazy_ops.py
+from ._lazy_ops import FUNCTIONS as _LAZY_FUNCTIONS
+
 clip = clamp
 
 __all__ = [
@@ -36,6 +40,33 @@ __all__ = [
     "squeeze", "flatten", "expand", "save", "load",
     "randn_like", "rand_like", "isnan", "isinf", "isfinite", "allclose", "is_tensor", "numel",
     "cumsum", "prod", "gather", "flip", "unbind", "norm",
+    # op families: pointwise math, order statistics, reductions, counting, indexing, products,
+    # rearranging, distances, random draws and settings
+    "acos", "arccos", "arcsin", "arctan", "arctan2", "asin", "atan", "atan2", "ceil",
+    "clamp_max", "clamp_min", "cos", "cosh", "equal", "exp2", "expm1", "fix", "floor", "frac",
+    "hypot", "isclose", "lerp", "log1p", "log2", "log10", "reciprocal", "round", "rsqrt", "sin",
+    "sinh", "square", "tan", "trunc",
+    "argsort", "bucketize", "cummax", "cummin", "kthvalue", "median", "mode", "msort",
+    "searchsorted", "sort", "topk",
+    "amax", "amin", "aminmax", "count_nonzero", "cumprod", "logcumsumexp", "std_mean",
+    "var_mean", "bincount", "histc", "unique", "unique_consecutive",
+    "argwhere", "diag", "diagonal", "index_add", "index_select", "masked_fill", "masked_select",
+    "narrow", "nonzero", "roll", "scatter", "scatter_add", "take_along_dim", "trace", "tril",
+    "triu",
+    "addmm", "addmv", "baddbmm", "bmm", "dot", "einsum", "ger", "inner", "mm", "mv", "outer",
+    "cartesian_prod", "meshgrid", "moveaxis", "movedim", "repeat_interleave", "swapaxes",
+    "swapdims", "tile", "unflatten", "rot90", "fliplr", "flipud", "cdist", "all", "any",
+    "sign",
+    "bernoulli", "empty_like", "logspace", "multinomial", "normal", "randint_like",
+    "finfo", "get_default_dtype", "iinfo", "initial_seed", "is_complex", "is_floating_point",
+    "seed", "set_default_dtype", "set_printoptions",
+    "add", "addcdiv", "addcmul", "broadcast_shapes", "broadcast_tensors", "broadcast_to",
+    "clone", "detach", "diff", "div", "divide", "eq", "floor_divide", "fmod", "ge", "greater",
+    "greater_equal", "gt", "hstack", "index_fill", "isin", "le", "less", "less_equal",
+    "logaddexp", "logical_and", "logical_not", "logical_or", "logical_xor", "lt", "mul",
+    "multiply", "nan_to_num", "nanmean", "nansum", "ne", "neg", "negative", "not_equal",
+    "positive", "remainder", "select", "sub", "subtract", "t", "take", "tensor_split",
+    "tensordot", "true_divide", "vstack",
 ]
 
 
@@ -47,7 +78,8 @@ _LAZY_MODULES = ("nn", "optim", "metrics", "data", "datasets", "train", "autogra
 
 
 def __dir__():
-    return sorted(set(globals()) | set(_LAZY_MODULES) | {"save", "load", "autocast"})
+    return sorted(set(globals()) | set(_LAZY_MODULES) | {"save", "load", "autocast"}
+                  | set(_LAZY_FUNCTIONS))
 
 
 def __getattr__(name):
@@ -58,4 +90,8 @@ def __getattr__(name):
         return getattr(importlib.import_module(".io", __name__), name)
     if name == "autocast":
         return importlib.import_module(".amp", __name__).autocast
+    if name in _LAZY_FUNCTIONS:
+        from ._lazy_ops import load
+        globals()[name] = value = load(name)
+        return value
     raise AttributeError(f"module 'chainrule' has no attribute {name!r}")

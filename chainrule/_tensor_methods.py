@@ -126,3 +126,4 @@ def _new_ones(self, *size, dtype=None, requires_grad=False):
 
 Tensor.new_tensor, Tensor.new_full = _new_tensor, _new_full
 Tensor.new_zeros, Tensor.new_ones = _new_zeros, _new_ones
+from . import _tensor_methods_ops  # noqa: E402,F401  (methods of the newer op families)

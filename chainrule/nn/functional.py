@@ -355,3 +355,12 @@ from . import functional_pool as _fp  # noqa: E402  (pooling)
 from .functional_pool import *  # noqa: E402,F401,F403
 
 __all__ += _fp.__all__
+
+# ---- distances and normalisation (chainrule/ops/distance.py) --------------------------------
+from ..ops.distance import cosine_similarity, normalize, pairwise_distance  # noqa: E402,F401
+
+__all__ += ["cosine_similarity", "normalize", "pairwise_distance"]
+
+from .dropout import alpha_dropout, dropout1d, dropout2d, dropout3d  # noqa: E402
+
+__all__ += ["dropout1d", "dropout2d", "dropout3d", "alpha_dropout"]

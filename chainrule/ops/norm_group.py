@@ -5,9 +5,10 @@ own: the (N, C, L) input is viewed as (N * G, C / G * L) rows for the row kernel
 norm_layer, then scaled and shifted per channel. Instance norm is the case G = C, with
 optional running statistics (the batch mean of the per-instance statistics, as torch).
 """
+from .._backend import xp
 from ..autograd.function import Function
-from .norm_batch import as_ncl, channel_dot, channel_sum, col, update_running
-from .norm_layer import normalize_rows, normalize_rows_backward
+from .norm_batch import as_ncl, channel_dot, channel_sum, col, tile_length, update_running
+from .norm_layer import normalize_rows, normalize_rows_backward, owned_empty
 
 
 class GroupNorm(Function):
@@ -27,9 +28,10 @@ class GroupNorm(Function):
         self.shape, self.weight, self.has_bias = x.shape, weight, bias is not None
         self.xhat = xhat
         y = xhat.reshape(n, c, length)
-        y = y * col(weight) if weight is not None else y.copy()
+        tile = tile_length(y.shape)
+        y = y * col(weight, tile) if weight is not None else y.copy()
         if bias is not None:
-            y += col(bias)
+            y += col(bias, tile)
         return y.reshape(x.shape)
 
     def backward(self, grad):
@@ -38,10 +40,13 @@ class GroupNorm(Function):
         w = self.weight
         dx = dw = db = None
         if self.needs_input_grad[0]:
-            g = dy * col(w) if w is not None else dy
-            dx = normalize_rows_backward(g.reshape(self.xhat.shape), self.xhat, self.rstd,
-                                         own_g=w is not None)
-            dx = dx.reshape(self.shape)
+            dx, dx_rows = owned_empty(self.shape, dy.dtype, *self.xhat.shape)
+            if w is not None:
+                xp.multiply(dy, col(w, tile_length(dy.shape)), out=dx_rows.reshape(dy.shape))
+                g = dx_rows
+            else:
+                g = dy.reshape(self.xhat.shape)
+            normalize_rows_backward(g, self.xhat, self.rstd, out=dx_rows)
         if w is not None and self.needs_input_grad[1]:
             dw = channel_dot(dy, self.xhat.reshape(n, c, length))
         if self.has_bias and self.needs_input_grad[2]:

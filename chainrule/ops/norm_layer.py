@@ -1,9 +1,9 @@
 """Row normalisations as fused Functions: layer_norm and rms_norm (and the row kernels that
 group_norm and instance_norm share).
 
-The input is viewed as a (rows, n) matrix whose rows are normalised on their own. Forward makes
-one pass for the statistics and saves the normalised input and 1/std per row; backward needs
-nothing else:
+The input is viewed as a (rows, n) matrix whose rows are normalised on their own. Forward takes
+the mean, then the variance of the centred rows (two passes, stable in float32), and saves the
+normalised input and 1/std per row; backward needs nothing else:
 
     xhat = (x - mean) * rstd,  rstd = 1 / sqrt(var + eps)   (biased variance)
     dx = rstd * (g - mean(g) - xhat * mean(g * xhat)),      g = dy * weight
@@ -25,7 +25,17 @@ def row_mean(a):
 def row_dot_mean(a, b):
     """mean(a * b) of each row, as a column (rows, 1)."""
     n = max(a.shape[1], 1)
-    return (xp.einsum("ij,ij->i", a, b) / n)[:, None].astype(a.dtype, copy=False)
+    return (row_dot(a, b) / n)[:, None].astype(a.dtype, copy=False)
+
+
+def row_dot(a, b):
+    """sum(a * b) of each row of 2-D arrays (NumPy 2's vecdot is about 1.6x einsum's speed)."""
+    if _vecdot is not None:
+        return _vecdot(a, b)
+    return xp.einsum("ij,ij->i", a, b)
+
+
+_vecdot = getattr(xp, "vecdot", None)
 
 
 def normalize_rows(x, eps, stats=None):
@@ -42,14 +52,23 @@ def normalize_rows(x, eps, stats=None):
     return xhat, rstd
 
 
-def normalize_rows_backward(g, xhat, rstd, own_g=False):
-    """dx of normalize_rows given g = d loss / d xhat (all 2-D; ``g`` is reused if ``own_g``)."""
-    dx = g if own_g else g.copy()
-    dx -= row_mean(g)
+def normalize_rows_backward(g, xhat, rstd, out):
+    """dx of normalize_rows, written into ``out`` (2-D, may be ``g`` itself), given
+    g = d loss / d xhat."""
+    mean_g = row_mean(g)
     corr = xhat * row_dot_mean(g, xhat)
-    dx -= corr
-    dx *= rstd
-    return dx
+    xp.subtract(g, corr, out=out)
+    out -= mean_g
+    out *= rstd
+    return out
+
+
+def owned_empty(shape, dtype, *view_shape):
+    """An uninitialised array of ``shape`` and a view of it as ``view_shape``: a gradient
+    written through the view is returned as the array itself, which owns its memory, so the
+    engine stores it as ``.grad`` without a defensive copy."""
+    out = xp.empty(shape, dtype)
+    return out, out.reshape(*view_shape)
 
 
 def split_rows(shape, n_norm):
@@ -85,14 +104,18 @@ class LayerNorm(Function):
         w = self.weight
         dx = dw = db = None
         if self.needs_input_grad[0]:
-            g = dy * w.reshape(1, n) if w is not None else dy
-            dx = normalize_rows_backward(g, self.xhat, self.rstd, own_g=w is not None)
-            dx = dx.reshape(self.shape)
+            dx, dx2 = owned_empty(self.shape, dy.dtype, rows, n)
+            g = xp.multiply(dy, w.reshape(1, n), out=dx2) if w is not None else dy
+            normalize_rows_backward(g, self.xhat, self.rstd, out=dx2)
         if w is not None and self.needs_input_grad[1]:
-            dw = xp.einsum("ij,ij->j", dy, self.xhat).reshape(w.shape)
+            dw = _as_shape(xp.einsum("ij,ij->j", dy, self.xhat), w.shape)
         if self.has_bias and self.needs_input_grad[2]:
-            db = dy.sum(axis=0).reshape(w.shape if w is not None else (n,))
+            db = _as_shape(xp.ones(rows, dy.dtype) @ dy, w.shape if w is not None else (n,))
         return dx, dw, db
+
+
+def _as_shape(a, shape):
+    return a if a.shape == tuple(shape) else a.reshape(shape)
 
 
 class RMSNorm(Function):
@@ -119,11 +142,14 @@ class RMSNorm(Function):
         w = self.weight
         dx = dw = None
         if self.needs_input_grad[0]:
-            g = dy * w.reshape(1, n) if w is not None else dy.copy()
+            dx, g = owned_empty(self.shape, dy.dtype, rows, n)
+            if w is not None:
+                xp.multiply(dy, w.reshape(1, n), out=g)
+            else:
+                g[...] = dy
             corr = self.xhat * row_dot_mean(g, self.xhat)
             g -= corr
             g *= self.rrms
-            dx = g.reshape(self.shape)
         if w is not None and self.needs_input_grad[1]:
-            dw = xp.einsum("ij,ij->j", dy, self.xhat).reshape(w.shape)
+            dw = _as_shape(xp.einsum("ij,ij->j", dy, self.xhat), w.shape)
         return dx, dw

@@ -24,7 +24,9 @@ class Adagrad(Optimizer):
         initial_accumulator_value: starting value of :math:`s` (default 0).
         eps: :math:`\epsilon`, added to the denominator (default 1e-10).
         maximize: ascend the objective instead of descending it.
-        foreach, fused: accepted for PyTorch compatibility; there is one implementation.
+        foreach, fused: accepted and kept in the groups, as in PyTorch; there is one
+            implementation. ``differentiable`` and ``capturable`` (where PyTorch has them) must
+            stay False.
 
     State per parameter (created at construction, as in PyTorch): ``step`` (int), ``sum``
     (:math:`s`).
@@ -32,10 +34,9 @@ class Adagrad(Optimizer):
 
     def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0,
                  eps=1e-10, foreach=None, *, maximize=False, differentiable=False, fused=None):
-        if differentiable:
-            raise ValueError("Adagrad: differentiable=True is not supported")
         defaults = dict(lr=lr, lr_decay=lr_decay, eps=eps, weight_decay=weight_decay,
-                        initial_accumulator_value=initial_accumulator_value, maximize=maximize)
+                        initial_accumulator_value=initial_accumulator_value, foreach=foreach,
+                        maximize=maximize, differentiable=differentiable, fused=fused)
         super().__init__(params, defaults)
         for group in self.param_groups:
             for p in group["params"]:

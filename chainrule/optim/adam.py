@@ -2,7 +2,7 @@
 from .._backend import xp
 from .._blas import axpby
 from . import _parallel as parallel
-from .optimizer import Optimizer, check_number, direction
+from .optimizer import Optimizer, check_betas, check_number, direction
 
 
 class Adam(Optimizer):
@@ -31,7 +31,9 @@ class Adam(Optimizer):
         amsgrad: divide by the running maximum of :math:`v` (AMSGrad).
         maximize: ascend the objective instead of descending it.
         decoupled_weight_decay: AdamW's weight decay.
-        foreach, fused: accepted for PyTorch compatibility; there is one implementation.
+        foreach, fused: accepted and kept in the groups, as in PyTorch; there is one
+            implementation. ``differentiable`` and ``capturable`` (where PyTorch has them) must
+            stay False.
 
     State per parameter: ``step`` (int), ``exp_avg`` (:math:`m`), ``exp_avg_sq`` (:math:`v`),
     ``max_exp_avg_sq`` (:math:`\hat v`, with amsgrad).
@@ -42,10 +44,10 @@ class Adam(Optimizer):
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  amsgrad=False, *, foreach=None, maximize=False, capturable=False,
                  differentiable=False, fused=None, decoupled_weight_decay=False):
-        if differentiable or capturable:
-            raise ValueError(f"{self._name}: differentiable and capturable are not supported")
-        defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
-                        amsgrad=amsgrad, maximize=maximize,
+        betas = tuple(betas) if isinstance(betas, (list, tuple)) else betas
+        defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
+                        amsgrad=amsgrad, maximize=maximize, foreach=foreach,
+                        capturable=capturable, differentiable=differentiable, fused=fused,
                         decoupled_weight_decay=decoupled_weight_decay)
         super().__init__(params, defaults)
 
@@ -53,12 +55,7 @@ class Adam(Optimizer):
         name = self._name
         check_number(name, "lr", group["lr"], lambda v: v >= 0, "lr >= 0", "learning rate")
         check_number(name, "eps", group["eps"], lambda v: v >= 0, "eps >= 0", "epsilon value")
-        betas = group["betas"]
-        if len(betas) != 2:
-            raise ValueError(f"{name}: betas must be a pair (beta1, beta2), got {betas}")
-        for i, b in enumerate(betas):
-            check_number(name, f"betas[{i}]", b, lambda v: 0 <= v < 1, f"0 <= betas[{i}] < 1",
-                         f"beta parameter at index {i}")
+        check_betas(name, group["betas"])
         check_number(name, "weight_decay", group["weight_decay"], lambda v: v >= 0,
                      "weight_decay >= 0", "weight_decay value")
 

@@ -36,6 +36,7 @@ class Optimizer:
         # Scratch arrays, one set a parameter, reused every step so that updates allocate
         # nothing; kept out of ``state`` because they hold no information between steps.
         self._scratch = {}
+        _refuse_unsupported_flags(type(self).__name__, defaults)
         self._check_group(defaults)
         if isinstance(params, Tensor):
             raise TypeError(f"{type(self).__name__}: params should be an iterable of Tensors or "
@@ -99,6 +100,7 @@ class Optimizer:
         named = "param_names" in group
         if self.param_groups and named != ("param_names" in self.param_groups[0]):
             raise ValueError(f"{name}: all parameter groups must be either with or without names")
+        _refuse_unsupported_flags(name, group)
         self._check_group(group)
         self.param_groups.append(group)
 
@@ -216,7 +218,7 @@ class Optimizer:
                 raise ValueError(f"{name}.load_state_dict: state for parameter index {key}, "
                                  f"but the groups only list indices {sorted(id_map)}")
             p = id_map[key]
-            state[p] = {k: _load_value(v, p, k, key, name) for k, v in values.items()}
+            state[p] = {k: self._load_state_value(k, v, p, key) for k, v in values.items()}
         new_groups = []
         for group, saved in zip(self.param_groups, saved_groups):
             new = deepcopy({k: v for k, v in saved.items() if k != "params"})
@@ -229,12 +231,31 @@ class Optimizer:
         self.state = state
         self.param_groups = new_groups
 
+    def _load_state_value(self, key, value, p, index):
+        """One entry of a saved parameter state, as this optimizer keeps it (a copy). Buffers
+        shaped like the parameter by default; subclasses with other entries (a 0-d running
+        product, LBFGS's flat vectors) override this for those keys."""
+        return _load_value(value, p, key, index, type(self).__name__)
+
     def __repr__(self):
         lines = [type(self).__name__ + " ("]
         for i, group in enumerate(self.param_groups):
             lines.append(f"Parameter Group {i}")
             lines += [f"    {k}: {group[k]}" for k in sorted(group) if k != "params"]
         return "\n".join(lines) + "\n)"
+
+
+def _refuse_unsupported_flags(name, group):
+    """PyTorch's implementation switches: ``foreach`` and ``fused`` (one implementation here, so
+    accepted and ignored) and the two that would change what a step means, refused."""
+    if group.get("differentiable"):
+        raise ValueError(f"{name}: differentiable=True is not supported (chainrule's optimizer "
+                         "steps are not recorded by autograd)")
+    if group.get("capturable"):
+        raise ValueError(f"{name}: capturable=True is not supported (it is for CUDA graphs; "
+                         "chainrule runs on the CPU)")
+    if group.get("fused") and group.get("foreach"):
+        raise RuntimeError(f"{name}: `fused` and `foreach` cannot be `True` together")
 
 
 def direction(w, g, out, weight_decay, maximize):
@@ -281,3 +302,12 @@ def check_number(opt, arg, value, ok, expected, what=None):
         raise TypeError(f"{opt}: {arg} must be a real number, got {type(value).__name__}")
     if not ok(value):
         raise ValueError(f"{opt}: invalid {what or arg}: {value} (expected {expected})")
+
+
+def check_betas(opt, betas):
+    """Raise unless ``betas`` is a pair of numbers in [0, 1) (Adam and its relatives)."""
+    if isinstance(betas, (str, bytes)) or not hasattr(betas, "__len__") or len(betas) != 2:
+        raise ValueError(f"{opt}: betas must be a pair (beta1, beta2), got {betas!r}")
+    for i, b in enumerate(betas):
+        check_number(opt, f"betas[{i}]", b, lambda v: 0 <= v < 1, f"0 <= betas[{i}] < 1",
+                     f"beta parameter at index {i}")

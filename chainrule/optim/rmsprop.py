@@ -30,7 +30,9 @@ class RMSprop(Optimizer):
         centered: normalize by an estimate of the gradient's variance instead of its second
             moment.
         maximize: ascend the objective instead of descending it.
-        foreach: accepted for PyTorch compatibility; there is one implementation.
+        foreach: accepted and kept in the groups, as in PyTorch; there is one
+            implementation. ``differentiable`` and ``capturable`` (where PyTorch has them) must
+            stay False.
 
     State per parameter: ``step`` (int), ``square_avg`` (:math:`v`), ``momentum_buffer``
     (:math:`b`, when momentum > 0), ``grad_avg`` (:math:`\bar g`, when centered).
@@ -39,10 +41,9 @@ class RMSprop(Optimizer):
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0,
                  centered=False, capturable=False, foreach=None, maximize=False,
                  differentiable=False):
-        if differentiable or capturable:
-            raise ValueError("RMSprop: differentiable and capturable are not supported")
-        defaults = dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
-                        momentum=momentum, centered=centered, maximize=maximize)
+        defaults = dict(lr=lr, momentum=momentum, alpha=alpha, eps=eps, centered=centered,
+                        weight_decay=weight_decay, capturable=capturable, foreach=foreach,
+                        maximize=maximize, differentiable=differentiable)
         super().__init__(params, defaults)
 
     def _check_group(self, group):

@@ -40,17 +40,18 @@ class SGD(Optimizer):
         nesterov: use Nesterov momentum (needs momentum > 0 and dampening = 0).
         maximize: ascend the objective instead of descending it.
         l1: strength :math:`\lambda_1` of the proximal L1 step (default 0: off).
-        foreach, fused: accepted for PyTorch compatibility; there is one implementation.
+        foreach, fused: accepted and kept in the groups, as in PyTorch; there is one
+            implementation. ``differentiable`` and ``capturable`` (where PyTorch has them) must
+            stay False.
 
     State per parameter: ``momentum_buffer`` (when momentum != 0).
     """
 
     def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False,
                  *, maximize=False, foreach=None, differentiable=False, fused=None, l1=0.0):
-        if differentiable:
-            raise ValueError("SGD: differentiable=True is not supported")
         defaults = dict(lr=lr, momentum=momentum, dampening=dampening,
-                        weight_decay=weight_decay, nesterov=nesterov, maximize=maximize, l1=l1)
+                        weight_decay=weight_decay, nesterov=nesterov, maximize=maximize,
+                        foreach=foreach, differentiable=differentiable, fused=fused, l1=l1)
         super().__init__(params, defaults)
 
     def _check_group(self, group):

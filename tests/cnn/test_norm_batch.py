@@ -31,7 +31,8 @@ def _steps(torch, ours, theirs, shape, rng, train_steps=3):
 
 
 BATCH_CASES = [("BatchNorm1d", (4, 3)), ("BatchNorm1d", (3, 3, 5)),
-               ("BatchNorm2d", (2, 3, 4, 5)), ("BatchNorm3d", (2, 3, 2, 2, 3))]
+               ("BatchNorm2d", (2, 3, 4, 5)), ("BatchNorm2d", (4, 3, 4, 4)),
+               ("BatchNorm3d", (2, 3, 2, 2, 3))]
 
 
 @pytest.mark.parametrize("cls,shape", BATCH_CASES)
@@ -75,7 +76,7 @@ def test_functional_batch_norm(torch, rng, training):
 
 
 @pytest.mark.parametrize("shape,groups", [((2, 4), 2), ((2, 4, 3), 1), ((2, 4, 3), 4),
-                                          ((2, 4, 2, 3), 2)])
+                                          ((2, 4, 2, 3), 2), ((4, 4, 16), 2)])
 @pytest.mark.parametrize("affine", [True, False])
 def test_group_norm_module(torch, rng, shape, groups, affine):
     ours = cr.nn.GroupNorm(groups, 4, eps=1e-3, affine=affine, dtype=cr.float64)

@@ -25,7 +25,7 @@ TOLERANCE = {
     "custom_function.py": 1e-9,
     "hooks.py": 1e-9,
     "dataset_sampler.py": 1e-9,
-    "lbfgs_sine.py": 1e-6,
+    "lbfgs_sine.py": 1e-6,   # 3 outer steps: the fit is chaotic, so longer runs part ways
     "device_handling.py": 1e-4,
     "checkpoint_bytesio.py": 1e-9,
     "mlp_scheduler.py": 1e-4,
@@ -36,7 +36,6 @@ NEEDS = {
     "custom_function.py": "needs torch-style ctx Functions (forward(ctx, ...), "
                           "save_for_backward)",
     "hooks.py": "needs module forward/backward hooks and Tensor.register_hook",
-    "lbfgs_sine.py": "needs torch.sin and optim.LBFGS",
     "device_handling.py": "needs Tensor.to(torch.device) and factories' device=",
     "checkpoint_bytesio.py": "needs save/load through file objects",
 }

@@ -32,6 +32,7 @@ def _set_grads(params, rng):
     ("Adam", dict(betas=(0.9, -0.1)), "invalid beta parameter at index 1: -0.1"),
     ("Adam", dict(eps=-1e-8), "Adam: invalid epsilon value: -1e-08"),
     ("Adam", dict(weight_decay=-0.1), "Adam: invalid weight_decay value: -0.1"),
+    ("Adam", dict(betas=0.9), "Adam: betas must be a pair (beta1, beta2), got 0.9"),
     ("AdamW", dict(lr=-0.5), "AdamW: invalid learning rate: -0.5"),
     ("SGD", dict(lr=-0.1), "SGD: invalid learning rate: -0.1"),
     ("SGD", dict(momentum=-0.9), "SGD: invalid momentum: -0.9 (expected momentum >= 0)"),
@@ -135,7 +136,7 @@ def test_state_dict_layout_matches_torch(torch, rng):
     for name, kw in ALL:
         ours = _params(rng)
         theirs = [torch.tensor(p._data.copy(), requires_grad=True) for p in ours]
-        opt_c = getattr(optim, name)(ours, **kw)
+        opt_c = getattr(optim, name)(ours, foreach=False, **kw)
         kw_t = {k: v for k, v in kw.items() if k != "l1"}
         opt_t = getattr(torch.optim, name)(theirs, foreach=False, **kw_t)
         for p, q in zip(ours, theirs):
@@ -151,6 +152,7 @@ def test_state_dict_layout_matches_torch(torch, rng):
                                     "momentum_buffer"] is not None
         assert [g["params"] for g in sd_c["param_groups"]] == \
             [g["params"] for g in sd_t["param_groups"]]
+        assert set(sd_t["param_groups"][0]) <= set(sd_c["param_groups"][0]), name
         for key, value in sd_c["param_groups"][0].items():
             if key in sd_t["param_groups"][0]:
                 assert value == sd_t["param_groups"][0][key], (name, key)
@@ -264,3 +266,64 @@ def test_centered_rmsprop_stays_finite_on_a_constant_gradient():
             p.grad = cr.tensor(g)
             opt.step()
     assert np.isfinite(p.detach().numpy()).all()
+
+
+# ---- PyTorch's constructor arguments ------------------------------------------------------------
+EVERY = ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam", "RAdam",
+         "LBFGS"]
+
+
+@pytest.mark.parametrize("name", EVERY)
+def test_constructor_takes_torch_arguments_and_groups_hold_torch_keys(name, torch, rng):
+    """Same argument names, kinds (positional or keyword-only), order and defaults as
+    PyTorch's constructor, and the same hyper-parameters in each group, so code written for
+    torch.optim (including code reading ``param_groups[0]["foreach"]``) runs unchanged."""
+    import inspect
+    theirs = inspect.signature(getattr(torch.optim, name).__init__).parameters
+    ours = inspect.signature(getattr(optim, name).__init__).parameters
+    positional = [a for a, p in theirs.items() if p.kind == p.POSITIONAL_OR_KEYWORD]
+    assert [a for a, p in ours.items() if p.kind == p.POSITIONAL_OR_KEYWORD][:len(positional)] \
+        == positional
+    for arg, p in theirs.items():
+        assert arg in ours, f"{name} lacks PyTorch's argument {arg!r}"
+        assert ours[arg].kind == p.kind, (name, arg)
+        assert ours[arg].default == p.default, (name, arg)
+    w = rng.standard_normal(3)
+    group_c = getattr(optim, name)([chainrule.tensor(w, requires_grad=True)]).param_groups[0]
+    group_t = getattr(torch.optim, name)([torch.tensor(w, requires_grad=True)]).param_groups[0]
+    assert set(group_t) <= set(group_c), name
+    for key in set(group_t) - {"params"}:
+        assert group_c[key] == group_t[key], (name, key)
+
+
+def test_param_group_edits_take_effect_like_torch(torch, rng):
+    w0 = rng.standard_normal(4)
+    ours, theirs = chainrule.tensor(w0, requires_grad=True), torch.tensor(w0, requires_grad=True)
+    opt_c, opt_t = optim.NAdam([ours], lr=0.1), torch.optim.NAdam([theirs], lr=0.1)
+    for step in range(6):
+        if step == 3:
+            for opt in (opt_c, opt_t):
+                opt.param_groups[0]["lr"] = 0.01
+                opt.param_groups[0]["weight_decay"] = 0.5
+        g = rng.standard_normal(4)
+        ours.grad, theirs.grad = chainrule.tensor(g), torch.tensor(g)
+        opt_c.step()
+        opt_t.step()
+        opt_c.zero_grad(set_to_none=True)
+        opt_t.zero_grad(set_to_none=True)
+        assert ours.grad is None
+    np.testing.assert_allclose(ours._data, theirs.detach().numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["Adam", "AdamW", "SGD", "RMSprop", "Adagrad"])
+def test_unsupported_switches_are_refused(name, rng):
+    params = [Parameter(rng.standard_normal(3))]
+    with pytest.raises(ValueError, match=f"{name}: differentiable=True is not supported"):
+        getattr(optim, name)(params, differentiable=True)
+    if name in ("Adam", "AdamW", "SGD", "Adagrad"):
+        with pytest.raises(RuntimeError, match="`fused` and `foreach` cannot be `True` together"):
+            getattr(optim, name)(params, fused=True, foreach=True)
+        assert getattr(optim, name)(params, fused=True).param_groups[0]["fused"] is True
+    opt = getattr(optim, name)(params)
+    with pytest.raises(ValueError, match="differentiable=True is not supported"):
+        opt.add_param_group({"params": [Parameter(np.zeros(2))], "differentiable": True})

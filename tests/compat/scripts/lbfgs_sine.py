@@ -23,7 +23,7 @@ def closure():
     return loss
 
 
-for i in range(5):
+for i in range(3):
     loss = optimizer.step(closure)
 
 print(f"final loss: {criterion(model(x), y).item():.12e}")
