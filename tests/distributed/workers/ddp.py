@@ -79,6 +79,29 @@ for step in range(5):
     close(f"parameters after step {step}", flat(model), flat(reference))
 assert model.reducer.last_wait_seconds >= 0
 
+
+class LoggingComm:
+    """Records, at each bucket's MPI_Iallreduce, how many gradients backward had delivered."""
+
+    def __init__(self, comm, reducer):
+        self.comm, self.reducer, self.log = comm, reducer, []
+
+    def Iallreduce(self, *args):   # noqa: N802  (mpi4py's name)
+        self.log.append(len(self.reducer.marked))
+        return self.comm.Iallreduce(*args)
+
+
+reducer = model.reducer
+reducer.comm = LoggingComm(reducer.comm, reducer)
+loss_fn(model(shard(x)), shard(y)).backward()
+n_params = len(list(model.parameters()))
+# one allreduce per bucket, in order, the first ones while the first layer's gradients were
+# still to be computed (the last Linear's 2 and the middle one's 2 are in: 4 of 6)
+assert len(reducer.comm.log) == len(reducer.buckets), reducer.comm.log
+assert reducer.comm.log == sorted(reducer.comm.log) and reducer.comm.log[0] <= 4 < n_params, \
+    reducer.comm.log
+reducer.comm = reducer.comm.comm
+
 # state_dict: the module's, keys prefixed with "module."
 sd, inner = model.state_dict(), model.module.state_dict()
 assert list(sd) == ["module." + k for k in inner], list(sd)
