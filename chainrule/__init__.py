@@ -10,6 +10,7 @@ from .dtypes import (bool, double, float, float16, float32, float64, half, int, 
 from .factories import (arange, as_tensor, empty, eye, from_numpy, full, full_like, linspace,
                         ones, ones_like, rand, rand_like, randint, randn, randn_like, randperm,
                         tensor, zeros, zeros_like)
+from .factories import empty_like, randint_like
 from .random import Generator, get_rng_state, manual_seed, set_rng_state
 from .ops.activation import log_softmax, relu, sigmoid, softmax, tanh
 from .ops.elementwise import abs, clamp, exp, log, maximum, minimum, pow, sqrt, where

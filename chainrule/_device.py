@@ -70,3 +70,20 @@ def check_device(where, dev):
                            "Use 'cpu' (or leave the device out); torch.cuda.is_available() is "
                            "False under chainrule.")
     return CPU
+
+
+def layer_dtype(where, device, dtype):
+    """What a layer constructor's ``device=None, dtype=None`` mean: the device checked as
+    above, and the floating point dtype its parameters are created in (float32 by default)."""
+    import numpy
+    check_device(where, device)
+    if dtype is None:
+        return numpy.dtype(numpy.float32)
+    try:
+        dtype = numpy.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"{where}: dtype must be a floating point dtype such as "
+                        f"chainrule.float64, got {dtype!r}") from None
+    if dtype.kind != "f":
+        raise TypeError(f"{where}: parameters need a floating point dtype, got {dtype}")
+    return dtype

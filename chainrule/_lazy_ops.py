@@ -26,7 +26,7 @@ FUNCTION_MODULES = {
                    "logical_or logical_xor lt mul multiply nan_to_num nanmean nansum ne neg "
                    "negative not_equal positive remainder select sub subtract t take "
                    "tensor_split tensordot true_divide vstack",
-    "random_ops": "bernoulli empty_like logspace multinomial normal randint_like",
+    "random_ops": "bernoulli logspace multinomial normal",
     "settings": "finfo get_default_dtype iinfo initial_seed is_complex is_floating_point seed "
                 "set_default_dtype set_printoptions",
 }

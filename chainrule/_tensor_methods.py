@@ -2,6 +2,7 @@
 
 Kept apart from tensor.py so that file stays about the Tensor itself."""
 from ._backend import xp
+from ._device import check_device
 from .dtypes import as_array
 from .ops import activation, elementwise, linalg, misc, reduce, shape
 from .tensor import Tensor
@@ -105,25 +106,36 @@ Tensor.type_as = _type_as
 
 
 # ---- new_* make tensors with this tensor's dtype --------------------------------------------
-def _new_tensor(self, data, dtype=None, requires_grad=False):
+def _new_tensor(self, data, dtype=None, device=None, requires_grad=False):
+    check_device("new_tensor", device)
     data = data._data if isinstance(data, Tensor) else data
     t = Tensor._from_array(as_array(data, dtype or self.dtype).copy())
     return t.requires_grad_(True) if requires_grad else t
 
 
-def _new_full(self, size, fill_value, dtype=None, requires_grad=False):
-    return _new_tensor(self, xp.full(shape.as_sizes((size,), "new_full"), fill_value,
-                                     dtype or self.dtype), requires_grad=requires_grad)
+def _new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False,
+              op="new_full"):
+    check_device(op, device)
+    dtype = dtype or self.dtype
+    return _new_tensor(self, xp.full(shape.as_sizes((size,), op), fill_value, dtype), dtype,
+                       requires_grad=requires_grad)
 
 
-def _new_zeros(self, *size, dtype=None, requires_grad=False):
-    return _new_full(self, shape.as_sizes(size, "new_zeros"), 0, dtype, requires_grad)
+def _new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
+    return _new_full(self, shape.as_sizes(size, "new_zeros"), 0, dtype, device, requires_grad,
+                     "new_zeros")
 
 
-def _new_ones(self, *size, dtype=None, requires_grad=False):
-    return _new_full(self, shape.as_sizes(size, "new_ones"), 1, dtype, requires_grad)
+def _new_ones(self, *size, dtype=None, device=None, requires_grad=False):
+    return _new_full(self, shape.as_sizes(size, "new_ones"), 1, dtype, device, requires_grad,
+                     "new_ones")
+
+
+def _new_empty(self, *size, dtype=None, device=None, requires_grad=False):
+    return _new_full(self, shape.as_sizes(size, "new_empty"), 0, dtype, device, requires_grad,
+                     "new_empty")
 
 
 Tensor.new_tensor, Tensor.new_full = _new_tensor, _new_full
-Tensor.new_zeros, Tensor.new_ones = _new_zeros, _new_ones
+Tensor.new_zeros, Tensor.new_ones, Tensor.new_empty = _new_zeros, _new_ones, _new_empty
 from . import _tensor_methods_ops  # noqa: E402,F401  (methods of the newer op families)

@@ -1,4 +1,4 @@
-"""More factories and random draws: empty_like, logspace, randint_like, bernoulli, multinomial
+"""More factories and random draws: logspace, bernoulli, multinomial
 and normal. Random ones draw from chainrule's generator (or ``generator=``)."""
 from ._backend import xp
 from ._device import check_device
@@ -17,11 +17,6 @@ def _default_float():
     return dtypes.default_float
 
 
-def empty_like(t, *, dtype=None, device=None, requires_grad=False, memory_format=None):
-    check_device("empty_like", device)
-    return _make(xp.empty(t.shape, dtype or t.dtype), requires_grad)
-
-
 def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False):
     """``steps`` points from base**start to base**end, evenly spaced in the exponent."""
     check_device("logspace", device)
@@ -30,19 +25,6 @@ def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_
         raise ValueError(f"logspace: steps must be non-negative, got {steps}")
     out = xp.logspace(float(start), float(end), steps, base=float(base))
     return _make(out.astype(dtype or _default_float()), requires_grad)
-
-
-def randint_like(input, low=0, high=None, *, dtype=None, device=None, requires_grad=False,
-                 generator=None):
-    """Integers from [low, high) in input's shape (``randint_like(x, high)`` means low=0)."""
-    check_device("randint_like", device)
-    if high is None:
-        low, high = 0, low
-    low, high = as_index(low, "randint_like", "low"), as_index(high, "randint_like", "high")
-    if low >= high:
-        raise ValueError(f"randint_like: expected low < high, got low={low} and high={high}")
-    arr = numpy_generator(generator).integers(low, high, size=input.shape)
-    return _make(arr.astype(dtype or input.dtype), requires_grad)
 
 
 def bernoulli(input, p=None, *, generator=None):

@@ -203,27 +203,8 @@ class Tensor:
             raise TypeError("only integer tensors of a single element can be used as an index")
         return int(self._data.item())
 
-    device = property(lambda self: "cpu")
-
-    def to(self, *args, dtype=None, **kwargs):
-        """Cast to a dtype; a device ("cpu") or another tensor (its dtype) are accepted too."""
-        for a in args:
-            if isinstance(a, Tensor):
-                dtype = a._data.dtype
-            elif isinstance(a, str) and a.split(":")[0] == "cpu":
-                continue
-            elif a is not None:
-                dtype = a
-        device = kwargs.pop("device", "cpu")
-        if str(device).split(":")[0] != "cpu":
-            raise ValueError(f"to: chainrule runs on the CPU only, got device {device!r}")
-        return self if dtype is None else _ew.cast(self, dtype)
-
     def type(self, dtype):
         return _ew.cast(self, dtype)
-
-    def cpu(self):
-        return self
 
     def float(self):
         return _ew.cast(self, xp.float32)
@@ -387,4 +368,4 @@ _engine.Tensor = _function.Tensor = _ctx.Tensor = _hooks.Tensor = Tensor
 Tensor.register_hook = _hooks.register_hook
 Tensor.register_post_accumulate_grad_hook = _hooks.register_post_accumulate_grad_hook
 from .ops import elementwise as _ew, linalg as _linalg, shape as _shape  # noqa: E402
-from . import _tensor_methods, _tensor_inplace, _tensor_random  # noqa: E402,F401  (methods)
+from . import _tensor_methods, _tensor_inplace, _tensor_random, _tensor_device  # noqa: E402,F401

@@ -17,9 +17,10 @@
 
 Function.__init_subclass__ sends a class here when its ``forward`` is a staticmethod (or it
 defines ``setup_context``); the array-level form of chainrule's own ops keeps its own, faster
-``apply``. As in torch, the ctx is the graph node itself: one ``<Name>Backward`` class per
-Function, whose array-level ``backward`` (what the engine calls) wraps the gradients in Tensors,
-calls the user's backward with grad mode off, and checks what it returns by torch's rules.
+``apply``. Each call makes a ctx (the user's attributes) and a graph node, an instance of one
+``<Name>Backward`` class per Function, whose array-level ``backward`` (what the engine calls)
+wraps the gradients in Tensors, calls the user's backward with grad mode off, and checks what
+it returns by torch's rules.
 """
 import inspect
 
@@ -31,33 +32,35 @@ from .grad_mode import state as _grad_state
 _new = object.__new__
 
 
-class FunctionCtx(Function):
-    """The ``ctx`` a PyTorch-style Function's forward and backward receive (and the node of
-    the graph that its outputs point to)."""
+class FunctionCtx:
+    """The ``ctx`` a PyTorch-style Function's forward and backward receive. Its attributes are
+    the user's (``ctx.inputs = ...`` as torch.utils.checkpoint writes is fine): the graph node
+    is a separate object, so nothing the engine keeps can be overwritten."""
 
-    __slots__ = ("output_meta", "_is_tensor_arg", "_materialize", "_non_differentiable",
-                 "_dirty")
-    # The engine hands None for outputs that got no gradient; backward() below materializes
-    # zeros itself when set_materialize_grads(True) (the default) asks for it.
-    materialize_grads = False
-    _fn_cls = None   # the user's Function class, set on each generated <Name>Backward class
+    __slots__ = ("_node", "_materialize", "_non_differentiable", "_dirty", "__dict__")
+
+    @property
+    def needs_input_grad(self):
+        return self._node.needs_input_grad
 
     # ---- what forward / setup_context call ----------------------------------------------
     def save_for_backward(self, *tensors):
         for i, t in enumerate(tensors):
             if t is not None and not isinstance(t, Tensor):
-                raise TypeError(f"{self._fn_cls.__name__}: save_for_backward can only save "
-                                f"tensors (or None), but argument {i} is of type "
+                raise TypeError(f"{self._node._fn_cls.__name__}: save_for_backward can only "
+                                f"save tensors (or None), but argument {i} is of type "
                                 f"{type(t).__name__}")
-        self.__dict__["_saved_tensors"] = tensors
+        # kept on the node, whose saved values the engine frees after backward
+        self._node.__dict__["saved"] = tensors
 
     @property
     def saved_tensors(self):
+        node = self._node
         try:
-            return self.__dict__["_saved_tensors"]
+            return node.__dict__["saved"]
         except KeyError:
-            if getattr(self, "freed", False):
-                raise RuntimeError(f"{self._fn_cls.__name__}: saved_tensors were freed after "
+            if getattr(node, "freed", False):
+                raise RuntimeError(f"{node._fn_cls.__name__}: saved_tensors were freed after "
                                    "the first backward; pass retain_graph=True to it to go "
                                    "through the graph twice") from None
             return ()
@@ -71,18 +74,27 @@ class FunctionCtx(Function):
     def set_materialize_grads(self, value):
         self._materialize = bool(value)
 
-    # ---- what the engine calls ----------------------------------------------------------
+
+class CtxNode(Function):
+    """The graph node of one call of a PyTorch-style Function (``<Name>Backward``)."""
+
+    __slots__ = ("ctx", "output_meta", "_is_tensor_arg")
+    # The engine hands None for outputs that got no gradient; backward() below materializes
+    # zeros itself when set_materialize_grads(True) (the default) asks for it.
+    materialize_grads = False
+    _fn_cls = None   # the user's Function class, set on each generated <Name>Backward class
+
     def backward(self, *grads):
-        fn = self._fn_cls
+        fn, ctx = self._fn_cls, self.ctx
         tensors = []
         for g, meta in zip(grads, self.output_meta):
-            if g is None and self._materialize and meta is not None:
+            if g is None and ctx._materialize and meta is not None:
                 g = xp.zeros(*meta)
             tensors.append(None if g is None else Tensor._from_array(g))
         prev = _grad_state.enabled
         _grad_state.enabled = False   # as torch without create_graph
         try:
-            result = fn.backward(self, *tensors)
+            result = fn.backward(ctx, *tensors)
         finally:
             _grad_state.enabled = prev
         return _check_grads(self, fn.__name__, result)
@@ -136,12 +148,14 @@ def ctx_apply(cls, *args, **kwargs):
     """``apply`` of a PyTorch-style Function: forward with grad mode off, then the outputs are
     linked to the ctx node when grad mode is on and some tensor argument requires grad."""
     node = _new(cls._node_cls)
+    ctx = node.ctx = _new(FunctionCtx)
+    ctx._node = node
     is_tensor = tuple([isinstance(a, Tensor) for a in args])
     needs = tuple([t and a._requires_grad for a, t in zip(args, is_tensor)])
     node.needs_input_grad = needs
     node._is_tensor_arg = is_tensor
-    node._materialize = True
-    node._non_differentiable = node._dirty = ()
+    ctx._materialize = True
+    ctx._non_differentiable = ctx._dirty = ()
     prev = _grad_state.enabled
     _grad_state.enabled = False
     try:
@@ -149,9 +163,9 @@ def ctx_apply(cls, *args, **kwargs):
             bound = cls._forward_signature.bind(*args, **kwargs)
             bound.apply_defaults()
             out = cls.forward(*args, **kwargs)
-            cls.setup_context(node, bound.args, out)
+            cls.setup_context(ctx, bound.args, out)
         else:
-            out = cls.forward(node, *args, **kwargs)
+            out = cls.forward(ctx, *args, **kwargs)
     finally:
         _grad_state.enabled = prev
     if not (prev and True in needs):
@@ -161,7 +175,8 @@ def ctx_apply(cls, *args, **kwargs):
 
 def _link_outputs(node, name, args, needs, out):
     inputs = [a if n else None for a, n in zip(args, needs)]
-    dirty = {id(t) for t in node._dirty}
+    ctx = node.ctx
+    dirty = {id(t) for t in ctx._dirty}
     for i, a in enumerate(args):
         if id(a) in dirty:     # modified in place: the node takes the input's former self
             if a._requires_grad and a.grad_fn is None:
@@ -186,7 +201,7 @@ def _link_outputs(node, name, args, needs, out):
         t = o
         if id(o) not in dirty and (id(o) in arg_ids or o._requires_grad):
             t = Tensor._from_array(o._data)   # an input (or other graph tensor) passed through
-        if id(o) in node._non_differentiable or o._data.dtype.kind not in "fc":
+        if id(o) in ctx._non_differentiable or o._data.dtype.kind not in "fc":
             if t is o and id(o) in dirty:
                 t.grad_fn, t._requires_grad = None, False
         else:
@@ -194,18 +209,18 @@ def _link_outputs(node, name, args, needs, out):
         linked.append(t)
     node.n_outputs = len(outs)
     node.output_meta = tuple(meta)
-    saved = node.__dict__.get("_saved_tensors", ())
+    saved = node.__dict__.get("saved", ())
     node.saved_versions = tuple([(t, t._version) for t in saved if t is not None])
     return tuple(linked) if is_tuple else linked[0]
 
 
 def make_ctx_function(cls):
-    """Give a PyTorch-style Function subclass its ctx/node class and its apply."""
+    """Give a PyTorch-style Function subclass its node class and its apply."""
     setup = getattr(cls, "setup_context", None)
     cls._setup_context_form = setup is not None and setup is not Function.setup_context
     if cls._setup_context_form:
         cls._forward_signature = inspect.signature(cls.forward)
-    cls._node_cls = type(cls.__name__ + "Backward", (FunctionCtx,),
+    cls._node_cls = type(cls.__name__ + "Backward", (CtxNode,),
                          {"__slots__": (), "_fn_cls": cls, "__module__": cls.__module__})
     cls.apply = classmethod(ctx_apply)
 

@@ -65,7 +65,8 @@ class Function:
         if type(out) is _ndarray:
             return Tensor._from_array(out)
         if type(out) is tuple:
-            return tuple(Tensor._from_array(_check_output(cls, o)) for o in out)
+            return tuple([Tensor._from_array(o if type(o) is _ndarray else _check_output(cls, o))
+                          for o in out])
         return Tensor._from_array(_check_output(cls, out))
 
     def _record(self, args, arrays, needs, options):
@@ -73,8 +74,8 @@ class Function:
         self.needs_input_grad = needs
         out = self.forward(*arrays, **options)
         if type(out) is not _ndarray:
-            out = tuple(_check_output(type(self), o) for o in out) if type(out) is tuple \
-                else _check_output(type(self), out)
+            out = tuple([o if type(o) is _ndarray else _check_output(type(self), o)
+                         for o in out]) if type(out) is tuple else _check_output(type(self), out)
         self.inputs = tuple([a if n else None for a, n in zip(args, needs)])
         # Versions of every tensor given: backward refuses to run if one was since modified
         # in place, since what forward saved of it would be stale.
@@ -121,6 +122,14 @@ def once_differentiable(backward):
     """torch's decorator for a backward that cannot itself be differentiated; chainrule runs
     every custom backward with grad mode off, so it returns the function unchanged."""
     return backward
+
+
+def __getattr__(name):
+    # torch.autograd.function.FunctionCtx lives in ctx_function.py (which imports this module)
+    if name == "FunctionCtx":
+        from .ctx_function import FunctionCtx
+        return FunctionCtx
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # Tensor's methods call Functions and Functions make Tensors; tensor.py fills this in once the

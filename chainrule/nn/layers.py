@@ -2,7 +2,7 @@
 import math
 
 from .._backend import xp
-from ..dtypes import default_float
+from .._device import layer_dtype
 from ..tensor import Tensor
 from . import functional as F, init
 from .module import Module
@@ -12,9 +12,7 @@ __all__ = ["Linear", "Embedding", "Dropout", "Flatten", "Identity"]
 
 
 def _dtype(dtype, device, name):
-    if device not in (None, "cpu"):
-        raise ValueError(f"{name}: chainrule runs on the CPU only, got device {device!r}")
-    return xp.dtype(default_float if dtype is None else dtype)
+    return layer_dtype(name, device, dtype)
 
 
 class Identity(Module):

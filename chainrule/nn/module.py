@@ -7,6 +7,7 @@ match PyTorch's, so weights move between the two libraries unchanged.
 from collections import OrderedDict, namedtuple
 
 from .._backend import xp
+from .._device import check_device, device as _device_type
 from ..tensor import Tensor
 from .module_hooks import ModuleHookMethods
 from .parameter import Parameter
@@ -238,17 +239,23 @@ class Module(ModuleHookMethods):
         fn(self)
         return self
 
-    def to(self, *args, dtype=None, device=None):
-        """Cast floating point parameters, their grads and buffers to ``dtype`` in place (the
-        Parameter objects stay the same, so an optimizer built earlier still holds them).
-        A device of "cpu" is accepted and ignored."""
+    def to(self, *args, device=None, dtype=None, non_blocking=False, memory_format=None):
+        """``to(device)``, ``to(dtype)``, ``to(device, dtype)``, ``to(tensor)`` as torch's:
+        floating point parameters, their grads and buffers are cast to ``dtype`` in place (the
+        Parameter objects stay the same, so an optimizer built earlier still holds them). The
+        device must be the CPU (check_device's error otherwise)."""
+        if len(args) > 2:
+            raise TypeError(f"to: expected at most 2 positional arguments (device, dtype), got "
+                            f"{len(args)}")
         for a in args:
-            if isinstance(a, str) or a is None:
+            if isinstance(a, Tensor):
+                dtype = a._data.dtype
+            elif isinstance(a, (str, _device_type)) or (isinstance(a, int)
+                                                         and not isinstance(a, bool)):
                 device = a
-            else:
+            elif a is not None:
                 dtype = a
-        if device not in (None, "cpu"):
-            raise ValueError(f"to: chainrule runs on the CPU only, got device {device!r}")
+        check_device(f"{type(self).__name__}.to", device)
         if dtype is None:
             return self
         dtype = xp.dtype(dtype)
@@ -277,6 +284,9 @@ class Module(ModuleHookMethods):
 
     def cpu(self):
         return self
+
+    def cuda(self, device=None):
+        check_device(f"{type(self).__name__}.cuda", "cuda" if device is None else device)
 
     # ---- state_dict -----------------------------------------------------------------------
     def state_dict(self, destination=None, prefix="", keep_vars=False):

@@ -8,7 +8,7 @@ import numbers
 import warnings
 
 from .._backend import xp
-from ..dtypes import default_float
+from .._device import layer_dtype
 from ..ops.recurrent import check_lengths
 from ..ops.recurrent_gru import GRUFunction
 from ..ops.recurrent_lstm import LSTMFunction
@@ -38,8 +38,7 @@ class RNNBase(Module):
                  dropout=0.0, bidirectional=False, proj_size=0, device=None, dtype=None):
         super().__init__()
         name = type(self).__name__
-        if device not in (None, "cpu"):
-            raise ValueError(f"{name}: chainrule runs on the CPU only, got device {device!r}")
+        dtype = layer_dtype(name, device, dtype)
         if isinstance(dropout, bool) or not isinstance(dropout, numbers.Number) \
                 or not 0 <= dropout <= 1:
             raise ValueError(f"{name}: dropout should be a number in range [0, 1] representing "
@@ -66,7 +65,6 @@ class RNNBase(Module):
         self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
         self.bias, self.batch_first, self.dropout = bias, batch_first, float(dropout)
         self.bidirectional, self.proj_size = bidirectional, proj_size
-        dtype = xp.dtype(default_float if dtype is None else dtype)
         G, H = self._gates, hidden_size
         directions = 2 if bidirectional else 1
         self._flat_weights_names = []

@@ -7,7 +7,7 @@ import math
 import numbers
 
 from .._backend import xp
-from ..dtypes import default_float
+from .._device import layer_dtype
 from ..ops.recurrent_gru import GRUFunction
 from ..ops.recurrent_lstm import LSTMFunction
 from ..ops.recurrent_rnn import RNNFunction
@@ -46,8 +46,7 @@ class RNNCellBase(Module):
     def __init__(self, input_size, hidden_size, bias=True, device=None, dtype=None):
         super().__init__()
         name = type(self).__name__
-        if device not in (None, "cpu"):
-            raise ValueError(f"{name}: chainrule runs on the CPU only, got device {device!r}")
+        dtype = layer_dtype(name, device, dtype)
         for arg, value in (("input_size", input_size), ("hidden_size", hidden_size)):
             if not isinstance(value, numbers.Integral) or isinstance(value, bool):
                 raise TypeError(f"{name}: {arg} should be of type int, got: "
@@ -55,7 +54,6 @@ class RNNCellBase(Module):
             if value <= 0:
                 raise ValueError(f"{name}: {arg} must be greater than zero, got {value}")
         self.input_size, self.hidden_size, self.bias = input_size, hidden_size, bias
-        dtype = xp.dtype(default_float if dtype is None else dtype)
         G = self._gates
         self.weight_ih = Parameter(xp.empty((G * hidden_size, input_size), dtype))
         self.weight_hh = Parameter(xp.empty((G * hidden_size, hidden_size), dtype))

@@ -2,7 +2,7 @@
 
 Both load on first use so ``import chainrule.utils`` stays cheap.
 """
-__all__ = ["data", "tensorboard"]
+__all__ = ["data", "tensorboard", "hooks"]
 
 
 def __getattr__(name):

@@ -33,10 +33,6 @@ TOLERANCE = {
 }
 # Features other work is adding; the marks come off when it is merged.
 NEEDS = {
-    "custom_function.py": "needs torch-style ctx Functions (forward(ctx, ...), "
-                          "save_for_backward)",
-    "hooks.py": "needs module forward/backward hooks and Tensor.register_hook",
-    "device_handling.py": "needs Tensor.to(torch.device) and factories' device=",
     "checkpoint_bytesio.py": "needs save/load through file objects",
 }
 

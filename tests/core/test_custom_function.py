@@ -301,3 +301,25 @@ def test_array_level_backward_with_extra_gradients_is_named():
     x = cr.ones(2, requires_grad=True)
     with pytest.raises(RuntimeError, match="Extra.backward returned 2 gradients for 1 input"):
         Extra.apply(x).sum().backward()
+
+
+def test_ctx_attributes_never_collide_with_the_graph(torch):
+    """torch.utils.checkpoint-style code keeps its own ``ctx.inputs`` and the like."""
+    for m in (cr, torch):
+        class Keep(m.autograd.Function):
+            @staticmethod
+            def forward(ctx, x, k):
+                ctx.inputs = [None, k]
+                ctx.freed = ctx.n_outputs = ctx.saved_versions = "mine"
+                ctx.save_for_backward(x)
+                return x * k
+
+            @staticmethod
+            def backward(ctx, g):
+                (x,) = ctx.saved_tensors
+                assert ctx.inputs == [None, 3.0] and ctx.freed == "mine"
+                return g * ctx.inputs[1], None
+
+        x = m.ones(2, requires_grad=True)
+        Keep.apply(x, 3.0).sum().backward()
+        assert x.grad.tolist() == [3.0, 3.0]
