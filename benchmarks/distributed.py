@@ -129,15 +129,21 @@ def _single_worker(quick):
 
 
 # ---- the launcher ---------------------------------------------------------------------------
+def _find_mpiexec():
+    """mpiexec of this environment (the mpich wheel puts it beside python), else PATH's."""
+    import shutil
+    here = Path(sys.executable).parent / "mpiexec"
+    return str(here) if here.exists() else shutil.which("mpiexec")
+
+
 def _launch(part, ranks, threads, quick):
-    from tests.distributed.conftest import find_mpiexec   # the mpiexec beside this Python
     env = dict(os.environ, PYTHONPATH=str(ROOT), OMP_NUM_THREADS=str(threads),
                OPENBLAS_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
     cmd = [sys.executable, "-m", "benchmarks.distributed", "--worker", part]
     if quick:
         cmd.append("--quick")
     if ranks:
-        mpiexec = find_mpiexec()
+        mpiexec = _find_mpiexec()
         if mpiexec is None:
             raise ImportError("no mpiexec (pip install \"chainrule[mpi]\")")
         cmd = [mpiexec, "-n", str(ranks)] + cmd
