@@ -35,6 +35,8 @@ def run(argv):
     if not as_module and not os.path.exists(target):
         print(f"chainrule run: can't open file {target!r}: no such file", file=sys.stderr)
         return 2
+    from .distributed.launch_env import set_torchrun_env
+    set_torchrun_env()   # under mpiexec: RANK, WORLD_SIZE, LOCAL_RANK as torchrun sets them
     old_argv, old_path = sys.argv[:], sys.path[:]
     sys.argv = [target, *args]
     sys.path.insert(0, os.getcwd() if as_module else

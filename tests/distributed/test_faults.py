@@ -17,3 +17,15 @@ def test_a_pytorch_program_under_chainrule_run(mpirun):
     assert out.count("torch program ok") == 2, (out, err)
     assert rc != 0 and "rank 1 of 2 raised RuntimeError: rank 1 fails on purpose" in err, err
     assert "passed the barrier alone" not in out
+
+
+def test_torchrun_variables_from_the_mpi_launcher():
+    from chainrule.distributed.launch_env import set_torchrun_env
+    env = {"OMPI_COMM_WORLD_RANK": "5", "OMPI_COMM_WORLD_SIZE": "8",
+           "OMPI_COMM_WORLD_LOCAL_RANK": "1", "OMPI_COMM_WORLD_LOCAL_SIZE": "4"}
+    assert set_torchrun_env(env)
+    assert (env["RANK"], env["WORLD_SIZE"], env["LOCAL_RANK"], env["LOCAL_WORLD_SIZE"]) == \
+        ("5", "8", "1", "4")
+    env = {"RANK": "0", "PMI_RANK": "3", "PMI_SIZE": "4"}
+    assert not set_torchrun_env(env) and env["RANK"] == "0"   # never overwritten
+    assert not set_torchrun_env({})
