@@ -17,6 +17,7 @@ SUITES = {
     "conv": "Convolutional networks (float32, 2 threads)",
     "attention": "Attention and Transformers (float32, 2 threads)",
     "onnx_runtime": "Deployment: batch-1 inference, chainrule vs PyTorch (ONNX Runtime below)",
+    "distributed": "Distributed (MPI, 2 ranks)",
 }
 
 

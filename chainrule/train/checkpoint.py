@@ -6,6 +6,7 @@ loader's shuffling generator and the global random state (dropout, noise), and t
 """
 from .. import io
 from ..random import Generator, get_rng_state, set_rng_state
+from .ranks import unwrap
 
 __all__ = ["save_checkpoint", "load_checkpoint"]
 
@@ -16,13 +17,13 @@ def save_checkpoint(path, model, optimizer=None, scheduler=None, train_data=None
 
     Args:
         path: file to write (safetensors; see chainrule.save).
-        model: the Module (its ``state_dict()``).
+        model: the Module (its ``state_dict()``; a DistributedDataParallel's inner module).
         optimizer, scheduler: saved through their ``state_dict()`` when given.
         train_data: a DataLoader (anything with ``state_dict()``): its shuffling state.
         epoch: epochs completed so far; resume with ``fit(..., initial_epoch=epoch)``.
         **extra: more plain values or tensors to store (e.g. ``history=h.history``).
     """
-    ckpt = {"model": model.state_dict(), "epoch": epoch, "rng": get_rng_state()}
+    ckpt = {"model": unwrap(model).state_dict(), "epoch": epoch, "rng": get_rng_state()}
     if optimizer is not None:
         ckpt["optimizer"] = optimizer.state_dict()
     if scheduler is not None:
@@ -58,7 +59,7 @@ def load_checkpoint(path, model, optimizer=None, scheduler=None, train_data=None
     if not isinstance(ckpt, dict) or not isinstance(ckpt.get("model"), dict):
         raise ValueError(f"{where} holds no training checkpoint (no 'model' state dict); for a "
                          "bare state_dict use model.load_state_dict(chainrule.load(path))")
-    parts = [("model", model)]
+    parts = [("model", unwrap(model))]   # a DistributedDataParallel loads its inner module
     for key, obj in (("optimizer", optimizer), ("scheduler", scheduler), ("data", train_data)):
         if obj is None or (key == "data" and not hasattr(obj, "load_state_dict")):
             continue

@@ -33,7 +33,7 @@ def test_data_parallel_calls_the_module_and_prefixes_state_dict_keys(torch):
     np.testing.assert_array_equal(wrapped(x).detach().numpy(), inner(x).detach().numpy())
     theirs = torch.nn.DataParallel(torch.nn.Linear(3, 2))
     assert list(wrapped.state_dict()) == list(theirs.state_dict())
-    with pytest.raises(NotImplementedError, match="not yet"):
+    with pytest.raises(ValueError, match="init_process_group"):
         nn.parallel.DistributedDataParallel(inner)
 
 
