@@ -28,7 +28,8 @@ FUNCTION_MODULES = {
                    "tensor_split tensordot true_divide vstack",
     "random_ops": "bernoulli logspace multinomial normal",
     "settings": "finfo get_default_dtype iinfo initial_seed is_complex is_floating_point seed "
-                "set_default_dtype set_printoptions",
+                "set_default_dtype set_printoptions get_num_interop_threads get_num_threads "
+                "set_num_interop_threads set_num_threads",
 }
 FUNCTIONS = {name: module for module, names in FUNCTION_MODULES.items()
              for name in names.split()}
@@ -44,7 +45,8 @@ _RENAMED = {"fix": ("ops.pointwise_math", "trunc"), "arcsin": ("ops.pointwise_ma
 # module functions that torch has no Tensor method for
 _NOT_METHODS = set("bucketize searchsorted meshgrid cartesian_prod cdist empty_like logspace "
                    "normal randint_like finfo iinfo get_default_dtype set_default_dtype "
-                   "set_printoptions initial_seed seed broadcast_shapes broadcast_tensors "
+                   "set_printoptions initial_seed seed get_num_interop_threads get_num_threads "
+                   "set_num_interop_threads set_num_threads broadcast_shapes broadcast_tensors "
                    "hstack vstack var_mean std_mean tensordot einsum add sub mul div "
                    "subtract multiply divide eq ne gt ge lt le neg negative clone detach t "
                    "all any sign square masked_fill".split())

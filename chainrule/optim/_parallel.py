@@ -22,7 +22,8 @@ step was tried and measured slower: the extra copy of the gradients costs more t
 it saves (0.64 ms against 0.60 ms with two threads).
 
 The number of threads is ``CHAINRULE_NUM_THREADS`` (default 1; "auto" means the CPUs this
-process may use, at most 8).
+process may use, at most 8), or the count last given to ``chainrule.set_num_threads``, which
+takes precedence.
 """
 import functools
 import itertools
@@ -36,10 +37,19 @@ MIN_PIECE = 1 << 16
 _pool = None
 _pool_size = 0
 _pool_pid = None
+_set_count = None  # from chainrule.set_num_threads
 
 
 def num_threads():
+    if _set_count is not None:
+        return _set_count
     return _threads_for(os.environ.get("CHAINRULE_NUM_THREADS", "1"))
+
+
+def set_threads(n):
+    """Update on ``n`` threads from now on (None: back to CHAINRULE_NUM_THREADS)."""
+    global _set_count
+    _set_count = None if n is None else max(1, int(n))
 
 
 @functools.lru_cache(maxsize=8)  # sched_getaffinity costs ~45 us: once, not every step
