@@ -33,6 +33,8 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="fewer rounds")
     args = parser.parse_args(argv)
     print(f"Machine: {machine()}")
+    from benchmarks._harness import machine_notes
+    print("\n".join(machine_notes()))
     for name in args.names or list(SUITES):
         try:
             module = importlib.import_module(f"benchmarks.{name}")
