@@ -61,7 +61,8 @@ def machine_notes():
 
 def _optimizer_threads():
     from chainrule.optim import _parallel
-    return _parallel.num_threads()
+    n = _parallel.num_threads()
+    return "measured (one or all) per optimizer" if n is None else n
 
 
 def try_torch():
