@@ -1,4 +1,10 @@
 """Matrix products: matmul (torch's 1-D and batched rules) and linear (x @ W.T + b, fused)."""
+
+# Inputs of up to this many rows make Linear a matrix-vector product (or a few): OpenBLAS
+# splits one over its threads from 9216 weights up, and whether that pays depends on the CPU
+# (the dispatch alone cost more than the product on a 2-core Xeon), so it is measured.
+SMALL_ROWS = 8
+_THREADED_GEMV = 9216
 from .._backend import xp
 from ..autograd.function import Function
 from ._broadcast import unbroadcast
@@ -64,7 +70,12 @@ class Linear(Function):
         # Computed as (W x^T)^T, an F-ordered view: OpenBLAS's two-thread kernel runs this
         # orientation up to 2x faster than x @ W.T (0.37 against 0.43-0.84 ms for 128x512 @
         # 512x512; see benchmarks/README.md). The input gradient below likewise.
-        out = (weight @ x2.T).T
+        if x2.shape[0] <= SMALL_ROWS and weight.size >= _THREADED_GEMV:
+            from .._autotune import step_threads  # not at import: it loads OpenBLAS by ctypes
+            with step_threads(("linear", weight.shape, x2.shape[0], weight.dtype.char)):
+                out = (weight @ x2.T).T
+        else:
+            out = (weight @ x2.T).T
         if bias is not None:
             out += bias
         return out if x.ndim == 2 else out.reshape(x.shape[:-1] + (weight.shape[0],))
