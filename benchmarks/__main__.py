@@ -14,6 +14,7 @@ SUITES = {
     "metrics": "Metrics (against scikit-learn)",
     "workloads": "Reference workloads (float32, 2 threads)",
     "norms": "Normalisation and pooling (float32, forward + backward)",
+    "floors": "Floors: the same products and passes in bare NumPy, against PyTorch's workload",
 }
 
 

@@ -152,9 +152,9 @@ def torch_inference(torch):
 def run(quick=False):
     torch = try_torch()
     workloads = [
-        ("LSTM char-LM training step", chainrule_train_step, torch_train_step, ("LSTM",), 1.15),
-        ("GRU char-LM training step", chainrule_train_step, torch_train_step, ("GRU",), 0.6),
-        ("LSTM inference, batch 1, 50 steps", chainrule_inference, torch_inference, (), 1.2),
+        ("LSTM char-LM training step", chainrule_train_step, torch_train_step, ("LSTM",), 1.35),
+        ("GRU char-LM training step", chainrule_train_step, torch_train_step, ("GRU",), 0.9),
+        ("LSTM inference, batch 1, 50 steps", chainrule_inference, torch_inference, (), 1.0),
         ("LSTM layer forward + backward", chainrule_layer_step, torch_layer_step, ("LSTM",),
          None),
         ("GRU layer forward + backward", chainrule_layer_step, torch_layer_step, ("GRU",),
