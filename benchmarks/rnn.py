@@ -182,8 +182,11 @@ def _calls_per_round(contenders, seconds=0.25):
 
 def spin_note():
     """Whether OpenBLAS's idle spin was shortened before numpy loaded (see the docstring)."""
-    spin = os.environ.get("OPENBLAS_THREAD_TIMEOUT")
-    if spin:
+    from chainrule import _threads
+    spin = _threads.blas_info()["thread_timeout"]   # as OpenBLAS read it when NumPy loaded it
+    if spin is None:
+        return "OpenBLAS idle spin unknown (not NumPy's OpenBLAS)"
+    if spin != 28:
         return f"OPENBLAS_THREAD_TIMEOUT={spin}"
     return "default OpenBLAS idle spin: PyTorch's times are inflated by it"
 
