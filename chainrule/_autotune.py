@@ -49,6 +49,19 @@ def tuner(key, n=2):
     return found
 
 
+def fastest(key, *ways):
+    """``ways[k]()`` for the way ``k`` that measured fastest for ``key`` (the first calls try
+    each in turn); every way must compute the same thing."""
+    choice = tuner(key, len(ways))
+    k = choice.option()
+    if choice.best is not None:
+        return ways[k]()
+    start = time.perf_counter()
+    out = ways[k]()
+    choice.record(k, time.perf_counter() - start)
+    return out
+
+
 class step_threads:
     """``with step_threads(key):`` around a loop of small matrix products runs it with OpenBLAS
     on one thread or on all of its threads, whichever measured faster for ``key``.

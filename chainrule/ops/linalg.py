@@ -1,5 +1,4 @@
 """Matrix products: matmul (torch's 1-D and batched rules) and linear (x @ W.T + b, fused)."""
-import time
 
 from .._backend import xp
 from ..autograd.function import Function
@@ -23,17 +22,9 @@ def _fastest(key, *ways):
     matrix, up to rounding). OpenBLAS's threaded kernels run one product up to 2x faster in one
     operand orientation than in another, and which one depends on the kernel set: on AMD EPYC
     ("Haswell" kernels) (W x^T)^T took 0.37 ms against 0.43-0.84 ms for x W^T on 128x512 @
-    512x512; AVX-512 Xeons use other kernels. So the first calls of each shape and layout try
-    every way in turn (chainrule/_autotune.py)."""
-    from .._autotune import tuner  # not at import: it loads OpenBLAS by ctypes
-    choice = tuner(key, len(ways))
-    k = choice.option()
-    if choice.best is not None:
-        return ways[k]()
-    start = time.perf_counter()
-    out = ways[k]()
-    choice.record(k, time.perf_counter() - start)
-    return out
+    512x512; AVX-512 Xeons use other kernels."""
+    from .._autotune import fastest  # not at import: it loads OpenBLAS by ctypes
+    return fastest(key, *ways)
 
 
 class MatMul(Function):

@@ -25,7 +25,7 @@ forward pass over a batch whose active rows at step s are the prefix ``[:n_s]``.
 length are simply not touched: their state stays frozen, their outputs stay zero and they get
 no gradient, with no masking work in the loop.
 """
-from .._autotune import step_threads  # noqa: F401 (the layers' loops use it from here)
+from .._autotune import fastest, step_threads  # noqa: F401 (step_threads: for the layers)
 from .._backend import xp
 from ..autograd.function import Function
 from ..tensor import Tensor
@@ -239,9 +239,12 @@ class FusedRecurrent(Function):
         dx = dw_ih = dw_hh = db_ih = db_hh = None
         if need_x:
             for dg, rows in dgx_parts:
-                # Computed as (W^T dG^T)^T: OpenBLAS's threaded kernel runs this orientation
-                # 1.7x faster here (1.5 ms against 2.7 ms for LSTM's 1600x1024 @ 1024x64).
-                term = (w_ih[rows].T @ dg.T).T
+                # (W^T dG^T)^T ran 1.7x faster than dG W with OpenBLAS's Haswell kernels on AMD
+                # EPYC (1.5 against 2.7 ms for LSTM's 1600x1024 @ 1024x64); other kernel sets
+                # may differ, so both are measured on the first calls.
+                w = w_ih[rows]
+                term = fastest(("rnn dx", dg.shape, dg.strides, w.shape, dtype.char),
+                               lambda: (w.T @ dg.T).T, lambda: dg @ w)
                 dx = term if dx is None else xp.add(dx, term, out=dx)
             dx = plan.to_time(dx).reshape(T, B, -1)
         if need_wih:

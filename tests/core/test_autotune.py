@@ -43,3 +43,23 @@ def test_step_threads_caps_and_restores(monkeypatch):
         assert _autotune.tuner(key).best in (0, 1)
     finally:
         _threads.set_blas_threads(before)
+
+
+def test_fastest_returns_each_ways_result_then_keeps_one(monkeypatch):
+    monkeypatch.setattr(_autotune, "FORCE", None)
+    key = ("test fastest", time.monotonic())
+    calls = []
+
+    def slow():
+        calls.append("slow")
+        time.sleep(0.002)
+        return 1
+
+    def quick():
+        calls.append("quick")
+        return 1
+
+    for _ in range(2 * _autotune.TRIALS + 3):
+        assert _autotune.fastest(key, slow, quick) == 1
+    assert set(calls[:2 * _autotune.TRIALS]) == {"slow", "quick"}
+    assert calls[-3:] == ["quick"] * 3
