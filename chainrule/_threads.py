@@ -10,10 +10,9 @@ unusual build) ``blas_available`` is False, the requested count is only remember
 BLAS keeps its own setting (threadpoolctl or the BLAS's own environment variables control it
 there).
 
-``blas_threads(n)`` caps OpenBLAS at ``n`` threads for a block of code, which the recurrent
-layers use around their per-step products: OpenBLAS splits even a 32x256 @ 256x1024 product
-over every thread, and waking, synchronising and packing for a second thread costs more than
-it saves on a product that small (measured in chainrule/ops/recurrent.py).
+``blas_threads(n)`` caps OpenBLAS at ``n`` threads for a block of code; chainrule/_autotune.py
+uses the same calls to run the recurrent layers' per-step products and batch-1 ``Linear`` on
+one thread or all, whichever measured faster where the code runs.
 """
 import contextlib
 import ctypes
