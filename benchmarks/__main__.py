@@ -14,6 +14,10 @@ SUITES = {
     "metrics": "Metrics (against scikit-learn)",
     "workloads": "Reference workloads (float32, 2 threads)",
     "norms": "Normalisation and pooling (float32, forward + backward)",
+    "conv": "Convolutional networks (float32, 2 threads)",
+    "attention": "Attention and Transformers (float32, 2 threads)",
+    "onnx_runtime": "Deployment: batch-1 inference, chainrule vs PyTorch (ONNX Runtime below)",
+    "distributed": "Distributed (MPI, 2 ranks)",
     "floors": "Floors: the same products and passes in bare NumPy, against PyTorch's workload",
 }
 

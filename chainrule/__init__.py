@@ -1,5 +1,5 @@
 """chainrule: a small, readable, fast deep learning library on NumPy."""
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 from .tensor import Tensor
 from ._device import device

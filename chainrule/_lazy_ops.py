@@ -27,6 +27,9 @@ FUNCTION_MODULES = {
                    "negative not_equal positive remainder select sub subtract t take "
                    "tensor_split tensordot true_divide vstack",
     "random_ops": "bernoulli logspace multinomial normal",
+    "compat_flags": "Size compile use_deterministic_algorithms are_deterministic_algorithms_enabled "
+                    "is_deterministic_algorithms_warn_only_enabled set_float32_matmul_precision "
+                    "get_float32_matmul_precision",
     "settings": "finfo get_default_dtype iinfo initial_seed is_complex is_floating_point seed "
                 "set_default_dtype set_printoptions get_num_interop_threads get_num_threads "
                 "set_num_interop_threads set_num_threads",
@@ -43,7 +46,10 @@ _RENAMED = {"fix": ("ops.pointwise_math", "trunc"), "arcsin": ("ops.pointwise_ma
             "less": ("ops.aliases", "lt"), "less_equal": ("ops.aliases", "le"),
             "not_equal": ("ops.aliases", "ne"), "unfold": ("ops.rearrange", "unfold")}
 # module functions that torch has no Tensor method for
-_NOT_METHODS = set("bucketize searchsorted meshgrid cartesian_prod cdist empty_like logspace "
+_NOT_METHODS = set("Size compile use_deterministic_algorithms are_deterministic_algorithms_enabled "
+                   "is_deterministic_algorithms_warn_only_enabled set_float32_matmul_precision "
+                   "get_float32_matmul_precision "
+                   "bucketize searchsorted meshgrid cartesian_prod cdist empty_like logspace "
                    "normal randint_like finfo iinfo get_default_dtype set_default_dtype "
                    "set_printoptions initial_seed seed get_num_interop_threads get_num_threads "
                    "set_num_interop_threads set_num_threads broadcast_shapes broadcast_tensors "

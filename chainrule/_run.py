@@ -11,7 +11,6 @@ import io
 import os
 import runpy
 import sys
-import traceback
 import types
 
 from ._torch_alias import torch_alias
@@ -36,6 +35,8 @@ def run(argv):
     if not as_module and not os.path.exists(target):
         print(f"chainrule run: can't open file {target!r}: no such file", file=sys.stderr)
         return 2
+    from .distributed.launch_env import set_torchrun_env
+    set_torchrun_env()   # under mpiexec: RANK, WORLD_SIZE, LOCAL_RANK as torchrun sets them
     old_argv, old_path = sys.argv[:], sys.path[:]
     sys.argv = [target, *args]
     sys.path.insert(0, os.getcwd() if as_module else
@@ -52,7 +53,9 @@ def run(argv):
         tb = e.__traceback__
         while tb is not None and tb.tb_frame.f_globals.get("__name__") in (__name__, "runpy"):
             tb = tb.tb_next
-        traceback.print_exception(type(e), e, tb)
+        # through sys.excepthook, which prints it; under chainrule.distributed it also aborts
+        # the MPI job, so that the other ranks do not wait for this one forever
+        sys.excepthook(type(e), e.with_traceback(tb), tb)
         return 1
     finally:
         sys.argv, sys.path[:] = old_argv, old_path

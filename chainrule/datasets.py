@@ -90,3 +90,7 @@ def load_digits(test_size=0.2, seed=0, standardize=True, dtype=None):
         x = x / 16.0
     x = x.astype(dtype or default_float)
     return TensorDataset(x[train], y[train]), TensorDataset(x[test], y[test])
+
+
+# ---- text (tiny shakespeare, shipped gzipped inside the package) -------------------------------
+from .text_datasets import CharCorpus, tiny_shakespeare  # noqa: E402,F401

@@ -9,26 +9,40 @@ format has no checksum of its own). A flat dict of tensors keeps its own keys, s
 ``safetensors.torch.load_file`` reads, and a file PyTorch wrote with ``save_file`` loads here
 as a flat dict of Tensors.
 
+The safetensors library does the file format: its writer lays the tensors out (by dtype
+alignment, then name) and streams them from the arrays' own memory to the file; its reader
+checks the header (length, JSON, dtypes, shapes against byte ranges, overlaps, coverage of the
+file) before handing out any array. chainrule adds what sits above the format: the "chainrule"
+metadata and its checks (tags, CRC-32 per tensor), the atomic write, recognising pickles and
+``torch.save`` zips, and one error type for every bad file.
+
 Loading reads only JSON and raw numbers: no code in a file can run. Anything else (a pickle, a
-``torch.save`` zip, a truncated or corrupted file) raises ValueError naming the file.
+``torch.save`` zip, a truncated, corrupted or hostile file) raises ValueError naming the file;
+the only other errors are the operating system's for opening it (FileNotFoundError,
+IsADirectoryError, PermissionError). The same state saved twice gives the same bytes: the
+library writes its metadata map in hash order, so there is exactly one metadata key.
 """
+import io as _stdio
 import json
 import math
 import os
-import struct
 import tempfile
+import struct
 import zlib
 
 from ._backend import xp
+from ._device import check_device
 from .tensor import Tensor
 
 __all__ = ["save", "load"]
 
 _META_KEY = "chainrule"
 _FORMAT_VERSION = 1
-_MAX_HEADER = 100 * 1024 * 1024  # safetensors' own limit on the JSON header
-_HEADER_DTYPES = {"BOOL", "U8", "I8", "I16", "U16", "F16", "I32", "U32", "F32", "F64", "I64",
-                  "U64", "C64", "C128", "BF16", "F8_E4M3", "F8_E5M2"}
+# What safetensors.numpy can write and read back (its writer also knows bfloat16 and float8
+# names, which NumPy has no dtype for).
+_SAVABLE = frozenset(xp.dtype(t) for t in (
+    "bool", "int8", "uint8", "int16", "uint16", "int32", "uint32", "int64", "uint64",
+    "float16", "float32", "float64", "complex64"))
 
 
 # ---- save ---------------------------------------------------------------------------------------
@@ -46,11 +60,12 @@ class _Encoder:
         return key
 
     def add(self, path, array, tag):
-        if array.dtype.kind not in "biufc":
+        array = xp.asarray(array)          # a 0-d reduction result may hold a NumPy scalar
+        if array.dtype.newbyteorder("=") not in _SAVABLE:
             raise TypeError(f"save: array at '{'.'.join(path)}' has dtype {array.dtype}, which "
                             "a safetensors file cannot hold")
-        if not array.dtype.isnative:
-            array = array.astype(array.dtype.newbyteorder("="))
+        if array.dtype.byteorder == ">":
+            array = array.astype(array.dtype.newbyteorder("<"))
         key = self.key_for(path)
         array = array if array.flags.c_contiguous else array.copy(order="C")
         self.tensors[key] = array
@@ -91,8 +106,8 @@ def _is_flat_tensor_dict(obj):
         isinstance(k, str) and isinstance(v, (Tensor, xp.ndarray)) for k, v in obj.items())
 
 
-def _serialize(obj):
-    from safetensors.numpy import save as st_save
+def _encode(obj):
+    """({name: array}, {str: str} metadata) for ``obj``."""
     enc = _Encoder()
     if _is_flat_tensor_dict(obj):
         # Keep a state_dict's own names ("fc1.weight") so other tools see a plain state_dict.
@@ -103,8 +118,10 @@ def _serialize(obj):
     else:
         structure = enc.encode(obj, [])
     meta = json.dumps({"version": _FORMAT_VERSION, "structure": structure}, allow_nan=False,
-                      separators=(",", ":"))
-    return st_save(enc.tensors, metadata={"format": "pt", _META_KEY: meta})
+                      sort_keys=True, separators=(",", ":"))
+    # One key only: the library writes its metadata map in hash order, random from run to run
+    # as soon as there are two keys. (torch's safetensors.torch.load_file needs no "format".)
+    return enc.tensors, {_META_KEY: meta}
 
 
 def _fsync_dir(directory):
@@ -131,29 +148,78 @@ def _file_mode(path):
         return 0o666 & ~mask
 
 
-def save(obj, path):
+def _pid_alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:          # e.g. PermissionError: it exists, under another user
+        return True
+    return True
+
+
+def _remove_stale_temporaries(directory, base):
+    """Delete ``.BASE.PID.*.tmp`` files left by saves to the same target that were killed
+    mid-write (their process is gone). Temporaries of a live process (another save in
+    progress) are kept. Skipped on Windows, where os.kill cannot probe a process."""
+    if os.name == "nt":
+        return
+    prefix = "." + base + "."
+    try:
+        names = [n for n in os.listdir(directory) if n.startswith(prefix) and n.endswith(".tmp")]
+    except OSError:
+        return
+    for name in names:
+        pid = name[len(prefix):].split(".", 1)[0]
+        if pid.isdigit() and (int(pid) == os.getpid() or _pid_alive(int(pid))):
+            continue
+        try:
+            os.unlink(os.path.join(directory, name))
+        except OSError:
+            pass
+
+
+def _is_file_object(f):
+    return hasattr(f, "write") or hasattr(f, "read")
+
+
+def save(obj, f):
     """Save nested dicts/lists of Tensors, arrays and plain values to one safetensors file.
 
-    The write is atomic: the bytes go to a temporary file in the same directory, are flushed
-    and fsync'ed, then renamed over ``path`` (and the directory fsync'ed), so a crash at any
-    moment leaves either the old file or the new one, never a torn one.
+    Written to a path, the save is atomic: the bytes go to a temporary file
+    ``.NAME.PID.*.tmp`` in the same directory, are flushed and fsync'ed, then renamed over
+    ``NAME`` (and the directory fsync'ed), so a crash at any moment leaves either the old file
+    or the new one, never a torn one. A save killed mid-write leaves its temporary behind; the
+    next save to the same path deletes it. The same object saved twice gives identical bytes.
 
     Args:
         obj: a Tensor, array or plain value, or dicts (str or int keys), lists and tuples of
             them, e.g. ``{"model": model.state_dict(), "optimizer": opt.state_dict(),
-            "epoch": 3}``.
-        path: file to write (str or os.PathLike).
+            "epoch": 3}`` (torch's usual checkpoint). Never pickled.
+        f: a path (str or os.PathLike), or a binary file object (``io.BytesIO()``,
+            ``open(path, "wb")``) written from its current position, without the atomic
+            rename.
     """
-    path = os.fspath(path)
-    data = _serialize(obj)
+    tensors, meta = _encode(obj)
+    from safetensors.numpy import save as st_save, save_file as st_save_file
+    if _is_file_object(f):
+        if not hasattr(f, "write"):
+            raise TypeError(f"save: the file object {type(f).__name__} has no write()")
+        if isinstance(f, _stdio.TextIOBase):
+            raise TypeError("save: expected a binary file object (open(path, 'wb')), got a "
+                            "text one")
+        f.write(st_save(tensors, metadata=meta))
+        return
+    path = os.fspath(f)
     directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix="." + os.path.basename(path) + ".",
-                               suffix=".tmp")
+    base = os.path.basename(path)
+    _remove_stale_temporaries(directory, base)
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{base}.{os.getpid()}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
+        os.close(fd)
+        st_save_file(tensors, tmp, metadata=meta)  # streams each array's memory to the file
+        with open(tmp, "r+b") as out:
+            os.fsync(out.fileno())
         os.chmod(tmp, _file_mode(path))
         os.replace(tmp, path)
     except BaseException:
@@ -165,115 +231,182 @@ def save(obj, path):
     _fsync_dir(directory)
 
 
+
 # ---- load ---------------------------------------------------------------------------------------
-def _bad(path, why):
-    return ValueError(f"load: {path!s} is not a valid safetensors checkpoint: {why}")
+# Opcodes a pickle can start with right after its PROTO header (containers, globals, numbers,
+# strings, FRAME): a safetensors file has the third byte of its header length there instead,
+# and its JSON header's "{" at byte 8.
+_PICKLE_FIRST_OPS = set(b"}])(cNKJMGUCTBX\x88\x89\x8a\x8c\x95")
 
 
-def _foreign(path, data, why):
+def _bad(name, why):
+    return ValueError(f"load: {name} is not a valid safetensors checkpoint: {why}")
+
+
+def _looks_like_pickle(data):
+    return (len(data) > 8 and data[0] == 0x80 and 2 <= data[1] <= 5
+            and data[2] in _PICKLE_FIRST_OPS and data[8:9] != b"{")
+
+
+def _foreign(name, data, why):
     """The error for a file that is not safetensors, recognizing the usual suspects."""
-    if data[:2] == b"PK":
+    if len(data) < 8:
+        why = (f"it is {len(data)} bytes long, shorter than the 8-byte header length every "
+               "safetensors file starts with")
+    elif data[:4] == b"PK\x03\x04":
         why = ("it is a zip archive (a torch.save file?); chainrule never unpickles, since "
                "that can run code; re-save it with safetensors.torch.save_file("
                "model.state_dict(), path)")
-    elif data[:1] == b"\x80" and data[1:2] in (b"\x02", b"\x03", b"\x04", b"\x05"):
+    elif _looks_like_pickle(data):
         why = ("it looks like a pickle; chainrule never unpickles, since that can run code; "
                "re-save the tensors with safetensors")
-    return _bad(path, why)
+    return _bad(name, why)
 
 
-def _read_header(path, data):
-    size = len(data)
-    if size < 8:
-        raise _foreign(path, data, f"the file is {size} bytes long, too short for a header")
-    (n,) = struct.unpack("<Q", data[:8])
-    if n > _MAX_HEADER or 8 + n > size:
-        raise _foreign(path, data, f"header length {n} does not fit in the {size}-byte file "
-                                   "(truncated or not a safetensors file)")
-    try:
-        header = json.loads(data[8:8 + n].decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        raise _foreign(path, data, "the header is not valid JSON (corrupted or not a "
-                                   "safetensors file)") from None
-    if not isinstance(header, dict):
-        raise _bad(path, "the header is not a JSON object")
-    meta = header.pop("__metadata__", None) or {}
-    if not isinstance(meta, dict):
-        raise _bad(path, "the header's __metadata__ is not a JSON object")
-    end = 0
-    for name, info in header.items():
-        offsets = info.get("data_offsets") if isinstance(info, dict) else None
-        if not (isinstance(offsets, list) and len(offsets) == 2
-                and all(type(o) is int and o >= 0 for o in offsets)
-                and info.get("dtype") in _HEADER_DTYPES):
-            raise _bad(path, f"tensor entry {name!r} is malformed")
-        if info["dtype"] == "BF16" or info["dtype"].startswith("F8"):
-            raise _bad(path, f"tensor {name!r} has dtype {info['dtype']}, which NumPy cannot "
-                             "hold; convert it to float32 before saving")
-        end = max(end, offsets[1])
-    if 8 + n + end > size:
-        raise _bad(path, f"tensor data needs {8 + n + end} bytes but the file has {size} "
-                         "(truncated?)")
-    return meta
+class _Decoder:
+    def __init__(self, arrays, name):
+        self.arrays, self.name, self.used = arrays, name, set()
 
-
-def _decode(node, arrays, path):
-    if node is None or isinstance(node, (bool, int, float, str)):
-        return node
-    if isinstance(node, dict):
-        tag = node.get("t")
+    def decode(self, node):
+        if node is None or isinstance(node, (bool, int, float, str)):
+            return node
+        tag = node.get("t") if isinstance(node, dict) else None
         if tag in ("tensor", "ndarray", "scalar"):
-            arr = arrays.get(node.get("k"))
-            if arr is None:
-                raise _bad(path, f"metadata refers to a missing tensor {node.get('k')!r}")
-            if "crc" in node and zlib.crc32(arr) != node["crc"]:
-                raise _bad(path, f"tensor {node['k']!r} fails its checksum (the file is "
-                                 "corrupted)")
-            if tag == "tensor":
-                return Tensor._from_array(arr)
-            return arr if tag == "ndarray" else arr[()]
-        if tag == "float":
-            return float(node["v"])
-        if tag == "dict":
-            return {k: _decode(v, arrays, path) for k, v in node["v"]}
-        if tag in ("list", "tuple"):
-            items = [_decode(v, arrays, path) for v in node["v"]]
+            return self.leaf(node, tag)
+        value = node.get("v") if isinstance(node, dict) else None
+        if tag == "float" and value in ("inf", "-inf", "nan"):
+            return float(value)
+        if tag == "dict" and isinstance(value, list) and all(
+                isinstance(kv, list) and len(kv) == 2 and type(kv[0]) in (str, int)
+                for kv in value):
+            return {k: self.decode(v) for k, v in value}
+        if tag in ("list", "tuple") and isinstance(value, list):
+            items = [self.decode(v) for v in value]
             return items if tag == "list" else tuple(items)
-    raise _bad(path, f"unknown entry in the structure metadata: {str(node)[:80]}")
+        raise _bad(self.name, f"unknown entry in the structure metadata: {str(node)[:80]}")
+
+    def leaf(self, node, tag):
+        key, crc = node.get("k"), node.get("crc")
+        arr = self.arrays.get(key) if isinstance(key, str) else None
+        if arr is None:
+            raise _bad(self.name, f"metadata refers to a missing tensor {str(key)[:80]!r}")
+        if crc is not None and (type(crc) is not int or zlib.crc32(arr) != crc):
+            raise _bad(self.name, f"tensor {key!r} fails its checksum (the file is corrupted)")
+        if key in self.used:      # two entries must not share (and so alias) one array
+            arr = arr.copy()
+        self.used.add(key)
+        if tag == "tensor":
+            return Tensor._from_array(arr)
+        return arr if tag == "ndarray" else arr[()]
 
 
-def load(path):
+def _check_map_location(map_location):
+    """torch's map_location: anything naming the CPU (the only device here) is accepted."""
+    if map_location is None:
+        return
+    if callable(map_location):
+        raise TypeError("load: map_location as a function is not supported (every tensor "
+                        "loads on the CPU); pass 'cpu' or leave it out")
+    targets = map_location.values() if isinstance(map_location, dict) else [map_location]
+    for target in targets:
+        check_device("load(map_location=...)", target)
+
+
+def source_name(f):
+    """How messages name the file: its path, a file object's name, or ``<BytesIO>``."""
+    if not _is_file_object(f):
+        return os.fspath(f)
+    name = getattr(f, "name", None)
+    return str(name) if isinstance(name, (str, os.PathLike)) else f"<{type(f).__name__}>"
+
+
+def _library_error(name, head, e):
+    """The one ValueError for anything the safetensors library refused (SafetensorError, and
+    whatever else its Python side lets out on odd input: KeyError, TypeError, OSError...)."""
+    why = f"safetensors refused it ({type(e).__name__}: {str(e)[:200]})"
+    return _foreign(name, head, why)
+
+
+def _read_file_object(f):
+    """(metadata, {name: ndarray}, name for messages) from a binary file object."""
+    if not hasattr(f, "read"):
+        raise TypeError(f"load: the file object {type(f).__name__} has no read()")
+    data = f.read()
+    if isinstance(data, str):
+        raise TypeError("load: expected a binary file object (open(path, 'rb')), got a text one")
+    data, name = bytes(data), source_name(f)
+    from safetensors.numpy import load as st_load
+    try:
+        arrays = st_load(data)   # the library checks the whole header and the byte ranges
+    except Exception as e:       # noqa: BLE001 - every refusal becomes the documented error
+        raise _library_error(name, data[:9], e) from None
+    # The library returns no metadata for bytes. Its reader has just accepted this header
+    # (length within the file, valid JSON, "__metadata__" a map of strings), so reading that
+    # one entry back is safe.
+    (n,) = struct.unpack("<Q", data[:8])
+    meta = json.loads(data[8:8 + n]).get("__metadata__") or {}
+    return meta, arrays, name
+
+
+def _version(text):
+    return tuple(int(part) if part.isdigit() else 0 for part in text.split(".")[:2])
+
+
+def _read_path(path):
+    """(metadata, {name: ndarray}, name for messages) from a path."""
+    # Opened here first so that a missing file, a directory or a lack of permission raise the
+    # operating system's own errors (the library calls a directory "No such device"); the
+    # first bytes tell a pickle or a zip from a safetensors file.
+    with open(path, "rb") as fh:
+        head = fh.read(9)
+    import safetensors
+    # pread rather than mmap where the library offers it (0.8 on): a file truncated by someone
+    # else while it is read then gives an error, not a SIGBUS.
+    backend = {} if _version(safetensors.__version__) < (0, 8) else {"backend": "pread"}
+    try:
+        with safetensors.safe_open(path, framework="np", **backend) as st:
+            meta = st.metadata() or {}
+            arrays = {k: st.get_tensor(k) for k in st.keys()}
+    except (FileNotFoundError, IsADirectoryError, PermissionError):
+        raise
+    except Exception as e:       # noqa: BLE001 - every refusal becomes the documented error
+        raise _library_error(path, head, e) from None
+    return meta, arrays, path
+
+
+def load(f, map_location=None, weights_only=None):
     """Load what ``save`` wrote, or any safetensors file (as a flat dict of Tensors).
 
     Args:
-        path: file to read (str or os.PathLike).
+        f: a path (str or os.PathLike) or a binary file object (``io.BytesIO``,
+            ``open(path, "rb")``) read from its current position to its end.
+        map_location: accepted for torch code: None, ``"cpu"``, a cpu ``device`` or a dict
+            mapping to them (everything loads on the CPU).
+        weights_only: accepted for torch code; loading never executes code either way.
     Returns:
         the saved object: Tensors come back as Tensors, arrays as arrays, plain values as
         themselves. A safetensors file written by another tool (say, PyTorch's state_dict via
         ``safetensors.torch.save_file``) gives ``{name: Tensor}``, ready for
         ``model.load_state_dict``.
     Raises:
-        ValueError naming the file when it is not a readable safetensors file.
+        ValueError naming the file for every file that is not a valid checkpoint (truncated,
+        corrupted, hostile, a pickle); FileNotFoundError, IsADirectoryError, PermissionError
+        from opening a path.
     """
-    from safetensors.numpy import load as st_load
-    path = os.fspath(path)
-    with open(path, "rb") as f:
-        data = f.read()
-    meta = _read_header(path, data)
-    try:
-        arrays = st_load(data)
-    except Exception as e:  # the Rust parser's own error type; re-raise naming the file
-        raise _bad(path, f"{type(e).__name__}: {e}") from None
+    _check_map_location(map_location)
+    if weights_only not in (None, True, False):
+        raise TypeError(f"load: weights_only must be a bool, got {type(weights_only).__name__}")
+    meta, arrays, name = (_read_file_object(f) if _is_file_object(f)
+                          else _read_path(os.fspath(f)))
+    # Older safetensors releases hand out read-only views; a Tensor must be writable.
+    arrays = {k: v if v.flags.writeable else v.copy() for k, v in arrays.items()}
     if _META_KEY not in meta:
         return {k: Tensor._from_array(v) for k, v in arrays.items()}
     try:
         info = json.loads(meta[_META_KEY])
         structure = info["structure"]
-    except (ValueError, TypeError, KeyError):
-        raise _bad(path, "its chainrule metadata is corrupted") from None
-    try:
-        return _decode(structure, arrays, path)
-    except (TypeError, ValueError, KeyError, AttributeError) as e:
+        return _Decoder(arrays, name).decode(structure)
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as e:
         if isinstance(e, ValueError) and str(e).startswith("load:"):
             raise
-        raise _bad(path, "its chainrule metadata is corrupted") from None
+        raise _bad(name, "its chainrule metadata is corrupted") from None

@@ -5,7 +5,7 @@ Three ways to regularize the same model, trained with the same SGD:
   * L2           (SGD(..., weight_decay=lam)): weights shrink but none reaches zero;
   * subgradient L1 (loss + lam * l1_penalty): weights hover around zero, never on it.
 
-Run: python examples/sparse_logistic_regression.py
+Run: python examples/sparse_logistic_regression.py   (about 6 s on 2 cores; writes nothing)
 """
 import numpy as np
 

@@ -10,12 +10,13 @@ import importlib
 import importlib.util
 import json
 import os
+import platform
 import sys
 import time
 
-from .section import Context, Section
+from .section import ClaimError, Context, Section, false_claims
 
-__all__ = ["build", "main", "Section", "CONCEPTS"]
+__all__ = ["build", "main", "Section", "ClaimError", "CONCEPTS"]
 
 SEED = 0
 # Experiment modules in page order; each run(ctx) returns its Sections.
@@ -30,7 +31,8 @@ def build(out_dir="cheatsheet_out", quick=False, only=None, log=None):
 
     Args:
         out_dir: folder to write into (created if missing).
-        quick: smaller experiments (fewer steps and sizes) for a build in seconds.
+        quick: smaller experiments (fewer steps, sizes and seeds); the page and results.json
+            say how long the build took and on what machine.
         only: optional list of experiment module names (e.g. ["gradient"]) to build alone.
         log: optional callable taking one line of progress text.
     Returns:
@@ -47,7 +49,7 @@ def build(out_dir="cheatsheet_out", quick=False, only=None, log=None):
     os.makedirs(out_dir, exist_ok=True)
     ctx = Context(out_dir=out_dir, quick=bool(quick), seed=SEED)
     sections = []
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     rng_state = _random.get_rng_state()  # given back afterwards: build() is not a reseed
     try:
         with plots.style(), _one_blas_thread():
@@ -56,22 +58,45 @@ def build(out_dir="cheatsheet_out", quick=False, only=None, log=None):
                 _random.manual_seed(SEED)  # each experiment starts from the same state
                 new = importlib.import_module(f".{name}", __name__).run(ctx)
                 took = time.perf_counter() - t
-                for s in new:
-                    s.seconds = took / len(new)
+                for s in new:  # one measured run may make several entries
+                    s.seconds, s.timed_with = took, [t.title for t in new]
                 sections.extend(new)
                 if log:
                     log(f"  {', '.join(s.title for s in new)}: {took:.1f} s")
     finally:
         _random.set_rng_state(rng_state)
     sections.sort(key=lambda s: s.number)
-    seconds = time.perf_counter() - start
-    meta = {"version": __version__, "quick": ctx.quick, "seed": SEED, "seconds": seconds}
+    wrong = false_claims(sections)
+    if wrong:  # the prose would no longer follow the measurements: fix the text or the run
+        raise ClaimError("cheatsheet: the measurements contradict the page: " + "; ".join(wrong))
+    # Wall time is what a reader waits; processor time is what the build costs, the steadier
+    # figure on a machine shared with other work.
+    # Rounded once, so the page and results.json state the same figures.
+    seconds = round(time.perf_counter() - start, 2)
+    cpu_seconds = round(time.process_time() - cpu_start, 2)
+    machine = machine_description()
+    meta = {"version": __version__, "quick": ctx.quick, "seed": SEED, "seconds": seconds,
+            "cpu_seconds": cpu_seconds, "machine": machine}
     results = {"chainrule_version": __version__, "quick": ctx.quick, "seed": SEED,
-               "seconds": round(seconds, 2), "concepts": {s.key: s.result() for s in sections}}
+               "seconds": seconds, "cpu_seconds": cpu_seconds,
+               "machine": machine,
+               "concepts": {s.key: s.result() for s in sections}}
     _write(os.path.join(out_dir, "index.html"), render.page(sections, meta, out_dir))
     _write(os.path.join(out_dir, "results.json"),
            json.dumps(results, indent=2, allow_nan=False) + "\n")
     return results
+
+
+def machine_description():
+    """The CPU model and its logical core count, for the build time stated on the page."""
+    model = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            names = [ln.split(":", 1)[1].strip() for ln in f if ln.startswith("model name")]
+        model = names[0] if names else model
+    except OSError:
+        pass
+    return f"{model or 'unknown CPU'}, {os.cpu_count() or '?'} logical cores"
 
 
 def _one_blas_thread():
@@ -102,7 +127,8 @@ def main(argv=None):
     parser.add_argument("--out", default="cheatsheet_out", metavar="DIR",
                         help="output folder (default: cheatsheet_out)")
     parser.add_argument("--quick", action="store_true",
-                        help="smaller experiments: a build in seconds instead of minutes")
+                        help="smaller experiments (fewer lengths, steps and seeds); the page "
+                             "states the build's measured time")
     parser.add_argument("--only", metavar="NAMES", default=None,
                         help=f"comma-separated experiments to build alone ({','.join(_MODULES)})")
     args = parser.parse_args(argv)

@@ -40,16 +40,21 @@ def regression_data(rng, n=512):
     return tensor(x.astype(xp.float32)), tensor(y.astype(xp.float32))
 
 
-def dying_relu(lr, seed, steps=200, width=200, batch=64):
+def dying_relu(lr, seed, steps=200, width=200, batch=64, batch_norm=False):
     """Train a one-hidden-layer ReLU network with SGD at ``lr``; count units dead on all data.
 
+    With ``batch_norm`` the hidden layer's pre-activations pass through nn.BatchNorm1d before
+    the ReLU (same weights, same data and batches otherwise); deadness is then judged on what
+    the ReLU receives in eval mode (running statistics), as the trained network would run.
     Returns (fraction of hidden units whose pre-activation is <= 0 for every training input,
     largest |gradient| any dead unit's incoming weights received, whether training stayed finite).
     """
     gen = Generator(seed)
     x, y = regression_data(xp.random.default_rng(1000 + seed))
     model = mlp([4, width, 1], nn.ReLU, "he", gen)
-    hidden = model[0]
+    if batch_norm:
+        model = nn.Sequential(model[0], nn.BatchNorm1d(width), *list(model)[1:])
+    hidden = model[1] if batch_norm else model[0]
     opt = SGD(model.parameters(), lr=lr)
     finite = True
     # The largest rates sit at the edge of stability; a run that overflows is reported as
@@ -66,11 +71,14 @@ def dying_relu(lr, seed, steps=200, width=200, batch=64):
             opt.step()
     if not finite:
         return 0.0, 0.0, False
+    model.eval()
     with no_grad():
-        dead = (hidden(x)._data <= 0).all(axis=0)
+        pre = hidden(model[0](x)) if batch_norm else hidden(x)
+        dead = (pre._data <= 0).all(axis=0)
     opt.zero_grad()
     F.mse_loss(model(x), y).backward()
-    dead_grad = float(xp.abs(hidden.weight.grad._data[dead]).max()) if dead.any() else 0.0
+    weight = model[0].weight.grad._data
+    dead_grad = float(xp.abs(weight[dead]).max()) if dead.any() else 0.0
     return float(dead.mean()), dead_grad, finite
 
 

@@ -34,6 +34,13 @@ def run(ctx):
     return [_sigmoid(ctx, norms, sigmoid_weights), _relu(ctx, norms), tanh_section]
 
 
+def per_layer(norms):
+    """The factor by which a gradient changes per layer going towards the input (a
+    least-squares line through the log norms, layer 20 to layer 1)."""
+    layers = xp.arange(len(norms))
+    return float(10 ** -xp.polyfit(layers, xp.log10(norms), 1)[0])
+
+
 def _sigmoid(ctx, norms, trained_weights):
     z, y, dy = curve(sigmoid, -8, 8, 1601)
     exact = y * (1 - y)
@@ -80,6 +87,18 @@ def _sigmoid(ctx, norms, trained_weights):
             f"{fmt(sig[0] / sig[-1])} times the last layer's; with ReLU and He init the ratio "
             f"is {fmt(relu_he[0] / relu_he[-1])}.",
         ],
+        claims={
+            "σ′ is at most ¼, reached at z = 0":
+                abs(float(dy.max()) - 0.25) < 1e-6 and abs(float(z[xp.argmax(dy)])) < 1e-9,
+            "backward() gives σ(1 − σ)": float(xp.abs(dy - exact).max()) < 1e-9,
+            "outputs stay inside (0, 1)": float(y.min()) > 0 and float(y.max()) < 1,
+            "gradients shrink geometrically with depth through sigmoid layers":
+                per_layer(sig) < 1 and sig[0] / sig[-1] < 1e-2,
+            "ReLU with He init keeps the gradient's size (within 10× over 20 layers)":
+                0.1 < relu_he[0] / relu_he[-1] < 10,
+            "the trained weights are not squashed into (0, 1)":
+                trained_weights[0] < 0 or trained_weights[1] > 1,
+        },
         misstatement="The sigmoid squashes the weights into the range (0, 1).",
         correction="It squashes each unit's <strong>pre-activation</strong> z = w·x + b, not "
                    "the weights, which stay unconstrained real numbers: the weights of the "
@@ -93,11 +112,16 @@ def _relu(ctx, norms):
     zero = int(xp.argmin(xp.abs(z)))
     lrs = [0.01, 0.025, 0.03] if ctx.quick else [0.005, 0.01, 0.02, 0.025, 0.03, 0.035]
     seeds = range(3 if ctx.quick else 5)
-    runs = {lr: [dying_relu(lr, 500 + s, steps=150 if ctx.quick else 200) for s in seeds]
-            for lr in lrs}
+    steps = 150 if ctx.quick else 200
+    runs = {lr: [dying_relu(lr, 500 + s, steps=steps) for s in seeds] for lr in lrs}
     dead = {lr: [r[0] for r in rs if r[2]] for lr, rs in runs.items()}
     dead_mean = [float(xp.mean(v)) if v else 0.0 for v in dead.values()]
     dead_grad = max(r[1] for rs in runs.values() for r in rs if r[2])
+    # The same networks, data and batches with BatchNorm1d between the layer and its ReLU.
+    normed = {lr: [dying_relu(lr, 500 + s, steps=steps, batch_norm=True) for s in seeds]
+              for lr in lrs}
+    normed_mean = [float(xp.mean([r[0] for r in rs if r[2]])) if any(r[2] for r in rs)
+                   else 0.0 for rs in normed.values()]
     fig, (ax, ax_depth, ax_dead) = plots.figure(3, width=10.6, height=3.3)
     _draw_curve(ax, z, y, dy, "ReLU(z)", "ReLU′(z)", (-0.3, 3.1))
     _draw_depth(ax_depth, {k: norms[k] for k in ("ReLU, He init", "ReLU, Xavier init",
@@ -105,7 +129,9 @@ def _relu(ctx, norms):
                 "Gradient per layer, 20 layers")
     for lr, values in dead.items():
         ax_dead.plot([lr] * len(values), values, "o", color=plots.ORANGE, alpha=0.5, ms=4)
-    ax_dead.plot(lrs, dead_mean, "-", color=plots.RED, label="mean over seeds")
+    ax_dead.plot(lrs, dead_mean, "-", color=plots.RED, label="plain (mean over seeds)")
+    ax_dead.plot(lrs, normed_mean, "s--", ms=3, color=plots.GREEN,
+                 label="with BatchNorm1d (mean)")
     ax_dead.set(xlabel="SGD learning rate", ylabel="fraction of dead units",
                 title="Dying ReLU: dead units", ylim=(-0.03, 1))
     ax_dead.legend(loc="upper left")
@@ -133,13 +159,15 @@ def _relu(ctx, norms):
                  "(a) ReLU and its derivative by <code>backward()</code>. (b) The 20-layer "
                  "experiment of entry 3 with ReLU. (c) A one-hidden-layer ReLU network (200 "
                  "units) trained by SGD on a regression task: units inactive on every training "
-                 "input after training, one dot a seed.")],
+                 "input after training, one dot a seed; green: the same networks with "
+                 "<code>nn.BatchNorm1d</code> between the layer and its ReLU.")],
         measured={"derivative_values": sorted(set(float(v) for v in dy)),
                   "derivative_at_0": float(dy[zero]), "min_output": float(y.min()),
                   "he_first_to_last_layer_grad_ratio": float(he[0] / he[-1]),
                   "xavier_first_to_last_layer_grad_ratio": float(xav[0] / xav[-1]),
                   "he_grad_norm_per_layer": he.tolist(),
                   "learning_rates": lrs, "dead_fraction_mean": dead_mean,
+                  "dead_fraction_mean_batchnorm": normed_mean,
                   "max_abs_grad_into_dead_units": dead_grad, "diverged_runs": n_diverged},
         findings=[
             f"backward() gives derivative values {sorted(set(float(v) for v in dy))} only, and "
@@ -147,21 +175,42 @@ def _relu(ctx, norms):
             f"20 ReLU layers with He init: first-to-last layer gradient ratio "
             f"{fmt(he[0] / he[-1])} (kept alive; sigmoid: "
             f"{fmt(norms['sigmoid, Xavier init'][0] / norms['sigmoid, Xavier init'][-1])}). "
-            f"With Xavier's smaller variance every layer halves the signal: the gradients are "
-            f"{fmt(he.mean() / xav.mean())} times smaller overall.",
+            f"With Xavier's variance (half of He's for square layers) every layer halves the "
+            "signal's variance, forward and backward: the gradients are "
+            f"{fmt(he.mean() / xav.mean())} times smaller than with He on average, and at "
+            f"least {fmt((he / xav).min())} times smaller at every layer.",
             "Dead units after training, by learning rate: "
             + ", ".join(f"{lr}: {m:.0%}" for lr, m in zip(lrs, dead_mean))
             + f". The gradient reaching any dead unit's weights is exactly {fmt(dead_grad)}, "
             "so nothing revives them."
             + (f" ({n_diverged} of the runs at the largest rates diverged and "
                f"{'is' if n_diverged == 1 else 'are'} left out.)" if n_diverged else ""),
+            "With <code>nn.BatchNorm1d</code> normalizing each unit's pre-activation over the "
+            "batch before the ReLU, at the same rates: "
+            + ", ".join(f"{lr}: {m:.0%}" for lr, m in zip(lrs, normed_mean))
+            + " dead" + (": re-centring each unit's input on every batch kept every unit "
+                         "alive at these rates." if max(normed_mean) == 0 else "."),
         ],
+        claims={
+            "ReLU's derivative is exactly 0 or 1, and 0 at z = 0":
+                set(float(v) for v in dy) <= {0.0, 1.0} and float(dy[zero]) == 0.0,
+            "ReLU outputs are never negative": float(y.min()) >= 0,
+            "He init keeps the gradient's size (within 10× over 20 layers)":
+                0.1 < he[0] / he[-1] < 10,
+            "with Xavier init the ReLU network's gradients are far smaller at every layer":
+                bool((he > 10 * xav).all()),
+            "larger learning rates leave more dead units": dead_mean[-1] > dead_mean[0],
+            "a dead unit's weights get a gradient of exactly 0": dead_grad == 0,
+            "BatchNorm before the ReLU leaves fewer dead units at the largest rate":
+                normed_mean[-1] < dead_mean[-1],
+        },
         misstatement="ReLU has no vanishing-gradient problem, so any deep ReLU network trains.",
         correction="ReLU keeps gradients alive only with a suitable initialization (He), and "
                    "its zero half has a gradient of exactly 0: a unit pushed into it on every "
                    "input is dead for good, which large learning rates cause.",
         dependencies=["relu", "Tensor.backward", "nn.Sequential", "nn.Linear",
-                      "nn.init.kaiming_normal_", "nn.functional.mse_loss", "optim.SGD"])
+                      "nn.init.kaiming_normal_", "nn.BatchNorm1d", "nn.functional.mse_loss",
+                      "optim.SGD"])
 
 
 def _tanh(ctx):
@@ -193,7 +242,9 @@ def _tanh(ctx):
                               alpha=0.15, lw=0)
     ax_train.axhline(xp.log(2), color=plots.GREY, ls=":", lw=1)
     ax_train.set(xlabel="SGD step (full batch)", ylabel="training loss (cross entropy)",
-                 title="Same network, same data: tanh vs sigmoid", ylim=(0, 0.9))
+                 title="Same network, same data: tanh vs sigmoid", yscale="log",
+                 ylim=(0.9 * min(v[1].min() for v in results.values()),
+                       1.1 * max(v[1].max() for v in results.values())))
     ax_train.legend(loc="upper right")
     plots.panel_label(ax, "a")
     plots.panel_label(ax_train, "b")
@@ -243,6 +294,15 @@ def _tanh(ctx):
             + ", ".join(f"{k}: {f'{v} steps' if v else f'not within {steps} steps'}"
                         for k, v in reach.items()) + ".",
         ],
+        claims={
+            "tanh′(0) = 1, four times σ′(0)": abs(float(dy[zero]) - 1) < 1e-9
+                and abs(float(ds[zero]) - 0.25) < 1e-9,
+            "tanh outputs are centred on zero, sigmoid's are not":
+                abs(mean_t) < 0.01 and mean_s > 0.4,
+            "the tanh network trains faster than the sigmoid one":
+                final["tanh"] < final["sigmoid"]
+                and (reach["tanh"] or steps + 1) < (reach["sigmoid"] or steps + 1),
+        },
         misstatement="tanh is a weight initialization method.",
         correction="tanh is an <strong>activation function</strong> applied to "
                    "pre-activations. Initializers are rules for the starting weights, such as "

@@ -208,6 +208,12 @@ def run(ctx):
                   "graph_ops": len(nodes), "dL_dw_by_hand": float(by_hand),
                   "dL_dw_backward": w.grad.item()},
         findings=findings,
+        claims={
+            "backward() agrees with central differences for every parameter":
+                bool(passed) and float(rel.max()) < 1e-6,
+            "backward() gives the hand-derived ∂L/∂w":
+                abs(by_hand - w.grad.item()) < 1e-9 * max(1.0, abs(by_hand)),
+        },
         misstatement="Back propagation is how a network learns: it adjusts the weights "
                      "to reduce the error.",
         correction="Back propagation only <strong>computes gradients</strong> (reverse-mode "

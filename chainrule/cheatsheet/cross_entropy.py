@@ -68,12 +68,13 @@ def run(ctx):
         kl_random.append(entropy(_P, r) - entropy(_P))
 
     fig, (ax, ax_fit, ax_loss) = plots.figure(3, width=10.6, height=3.3)
-    ax.plot(q, h_pq, color=plots.BLUE, label="H(p, q)  cross entropy")
-    ax.axhline(h_p, color=plots.GREEN, ls="--", lw=1.2, label=f"H(p) = {h_p:.3f} bits")
-    ax.plot(q, kl, color=plots.ORANGE, label="KL(p ‖ q) = H(p, q) − H(p)")
+    ax.plot(q, h_pq, color=plots.BLUE, label="H(p, q)")
+    ax.axhline(h_p, color=plots.GREEN, ls="--", lw=1.2, label=f"H(p) = {h_p:.3f}")
+    ax.plot(q, kl, color=plots.ORANGE, label="KL(p ‖ q)")
     ax.axvline(p_true, color=plots.GREY, lw=0.8, ls=":")
     ax.set(title="Coin with p(heads) = 0.3", xlabel="model's q(heads)", ylabel="bits",
            ylim=(0, 3))
+    plots.allow_clipping(ax, "H(p, q) and KL grow without bound as q nears 0 or 1")
     ax.legend(loc="upper center", fontsize=7.5)
     pos = xp.arange(len(_P))
     for i, (values, label, color) in enumerate(((_P, "true p", plots.GREY),
@@ -116,8 +117,8 @@ def run(ctx):
                 "q<sub>θ</sub>) = −(1/N) log L(θ)</div>",
         images=[(png, "Cross entropy, entropy and KL divergence for a coin; a categorical "
                  "model fitted by minimizing cross entropy; its training curve",
-                 "(a) For a coin with p(heads) = 0.3, the cross entropy of every model q is "
-                 "the entropy plus the KL divergence, lowest at q = p. (b) Logits trained by "
+                 "(a) For a coin with p(heads) = 0.3, the cross entropy H(p, q) of every model "
+                 "q is the entropy H(p) plus the KL divergence KL(p ‖ q), lowest at q = p. (b) Logits trained by "
                  f"SGD on the mean cross entropy of {n} samples land on the samples' "
                  "frequencies (the maximum-likelihood estimate), not on the true p. (c) The "
                  "loss falls to the entropy of those frequencies.")],
@@ -141,6 +142,19 @@ def run(ctx):
             f"{fmt(xp.abs(fitted - empirical).max())}; N × mean cross entropy = {ce * n:.4f} "
             f"and −log L = {nll:.4f} nats: the same number.",
         ],
+        claims={
+            "H(p, q) is smallest at q = p, where it equals H(p)":
+                abs(best_q - p_true) < 0.0051 and abs(float(h_pq.min()) - h_p) < 1e-9,
+            "KL(p ‖ q) > 0 everywhere else on the grid":
+                bool((kl[xp.abs(q - p_true) > 1e-9] > 0).all()),
+            "KL(p ‖ q) was never negative over the random models": min(kl_random) >= 0,
+            "the fitted q lands on the sample frequencies, not on the true p":
+                float(xp.abs(fitted - empirical).max())
+                < 0.25 * float(xp.abs(empirical - xp.asarray(_P)).max()),
+            "N × mean cross entropy is −log L": abs(ce * n - nll) < 1e-6 * max(1.0, abs(nll)),
+            "the training loss falls to the entropy of the frequencies":
+                abs(float(losses[-1]) - h_emp) < 1e-3 and losses[-1] < losses[0],
+        },
         misstatement="Cross entropy comes from thermodynamics: it measures the disorder of "
                      "the predictions.",
         correction="Cross entropy is an information-theoretic quantity (Shannon, 1948; "

@@ -104,12 +104,13 @@ def run(ctx):
         ax_loss.semilogy(losses, color=color, label=f"η = {eta}")
     ax_loss.axhline(losses[0], color=plots.GREY, lw=0.8, ls=":")
     ax_loss.set(title="Loss against step", xlabel="step", ylabel="f(w)", ylim=(1e-7, 1e3))
+    plots.allow_clipping(ax_loss, "the diverging step size's loss leaves the plot")
     ax_loss.legend(fontsize=7.5)
     ax_dir.plot(xp.degrees(angles), slopes, color=plots.BLUE)
     ax_dir.axvline(math.degrees(grad_angle), color=plots.RED, ls="--", lw=1.2,
-                   label="direction of ∇f")
+                   label="∇f")
     step_angle = math.degrees(math.atan2(-g0[1], -g0[0]))
-    ax_dir.axvline(step_angle, color="#222", ls=":", lw=1.2, label="direction of −∇f")
+    ax_dir.axvline(step_angle, color="#222", ls=":", lw=1.2, label="−∇f")
     ax_dir.axhline(0, color=plots.GREY, lw=0.8)
     ax_dir.set(title="Slope along each direction", xlabel="direction (degrees)",
                ylabel="directional derivative", xticks=range(-180, 181, 90))
@@ -153,7 +154,8 @@ def run(ctx):
                  "(a) Descent from the same start with four step sizes; red arrow: the "
                  "gradient, black: the step. (b) f after each step (log scale). (c) The slope "
                  "of f along every direction at the start point peaks at the gradient's "
-                 "direction and is zero at ±90° from it (along the contour).")],
+                 "direction (dashed, ∇f) and is zero at ±90° from it (along the contour); dotted: "
+                 "the descent direction −∇f.")],
         measured={"start_loss": f0, "step_sizes": list(_STEP_SIZES),
                   "final_loss": [finals[e] for e in _STEP_SIZES],
                   "critical_step_size": 2 / lam_max,
@@ -163,6 +165,16 @@ def run(ctx):
                   "change_along_gradient": up, "change_against_gradient": down,
                   "angle_negative_gradient_to_minimum_deg": angle_to_min},
         findings=findings,
+        claims={
+            "descent converges below η = 2/λmax and diverges at or above it":
+                all((finals[e] < f0) == (e < 2 / lam_max) for e in _STEP_SIZES),
+            f"η = {eta_ok} zig-zags (η > 1/λmax) but converges":
+                1 / lam_max < eta_ok and finals[eta_ok] < f0,
+            "f rises fastest along ∇f, at slope |∇f|": off_by <= 0.5 and
+                abs(slopes[best] - xp.linalg.norm(g0)) < 1e-3 * xp.linalg.norm(g0),
+            "a move along ∇f raises f, one against it lowers f": up > 0 > down,
+            "−∇f does not aim at the minimum": angle_to_min > 5,
+        },
         misstatement="The gradient points downhill, towards the minimum.",
         correction="It points <strong>uphill</strong>: ∇f is the direction of steepest "
                    "<em>ascent</em>, which is why the update subtracts it. Nor does −∇f aim at "

@@ -129,6 +129,16 @@ def run(ctx):
             f"{curve['recall'][0]:.2f} to {curve['recall'][-1]:.2f}; the best F1, "
             f"{curve['F1'][best]:.3f}, is at threshold {thresholds[best]:.2f}, not 0.5.",
         ],
+        claims={
+            "chainrule.metrics' precision and recall equal the counts' ratios":
+                abs(precision - tp / (tp + fp)) < 1e-12 and abs(recall - tp / (tp + fn)) < 1e-12,
+            "predicting “negative” for everything already scores high accuracy (over 80%)":
+                baseline > 0.8,
+            "raising the threshold trades recall for precision":
+                curve["precision"][-1] > curve["precision"][0]
+                and curve["recall"][-1] < curve["recall"][0],
+            "the best F1 is not at threshold 0.5": abs(thresholds[best] - 0.5) > 1e-9,
+        },
         misstatement="Precision = TP / (TP + FN) and recall = TP / (TP + FP).",
         correction="That swaps them. Precision divides by everything <em>predicted</em> "
                    "positive (TP + FP); recall divides by everything <em>actually</em> "

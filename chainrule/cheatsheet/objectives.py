@@ -112,13 +112,14 @@ def run(ctx):
         ax_reg.plot(e, values, label=labels[name])
     ax_reg.set(title="Regression losses against the error", xlabel="error e = ŷ − y",
                ylabel="loss", ylim=(0, 5))
+    plots.allow_clipping(ax_reg, "e² outgrows the others: that is its point")
     ax_reg.legend(loc="upper center")
     for (name, values), color in zip(classification.items(),
                                      (plots.BLUE, plots.ORANGE, "#222")):
         ax_cls.plot(m, values, label=name, color=color,
                     drawstyle="steps-post" if name.startswith("0-1") else "default")
     ax_cls.set(title="Classification losses against the margin", xlabel="margin m = y·f(x)",
-               ylabel="loss", ylim=(0, 4.2))
+               ylabel="loss", ylim=(0, 1.05 * max(v.max() for v in classification.values())))
     ax_cls.legend(loc="upper right")
     t = range(1, steps + 1)
     ax_train.plot(t, history["objective"], color=plots.BLUE,
@@ -194,6 +195,17 @@ def run(ctx):
             + ", ".join(f"{labels[k].split('  ')[0]} {v:.2f}" for k, v in slopes.items())
             + ".",
         ],
+        claims={
+            "the error rate's slope is zero for almost every parameter":
+                flat >= 0.9 * error_slopes.size,
+            "training lowered the objective":
+                history["objective"][-1] < history["objective"][0],
+            "the outliers pull the squared-error fit away, the robust losses much less":
+                abs(slopes["squared"] - 2) > 2 * max(abs(slopes["absolute"] - 2),
+                                                     abs(slopes["huber"] - 2)),
+            "at e = 2 squared error exceeds absolute error, which exceeds Huber":
+                at2["squared"] > at2["absolute"] > at2["huber"],
+        },
         misstatement="The objective function is the accuracy that training maximizes.",
         correction="Accuracy is piecewise constant in the weights, so its gradient is zero "
                    "almost everywhere (measured above): training minimizes a differentiable "

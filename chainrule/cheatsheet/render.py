@@ -64,6 +64,8 @@ def page(sections, meta, out_dir):
                   for s in sections)
     body = "\n".join(_section(s, out_dir) for s in sections)
     mode = "quick build (smaller experiments)" if meta["quick"] else "full build"
+    cpu = (f', {meta["cpu_seconds"]:.1f} s of it on the processor' if "cpu_seconds" in meta
+           else "")
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -82,7 +84,8 @@ def page(sections, meta, out_dir):
 {body}
 </main>
 <footer>Built by <code>chainrule cheatsheet</code> (chainrule {escape(meta["version"])}),
-{mode}, seed {meta["seed"]}, in {meta["seconds"]:.1f} s.</footer>
+{mode}, seed {meta["seed"]}: the build took {meta["seconds"]:.1f} s{cpu} (measured) on
+{escape(meta.get("machine", "an unrecorded machine"))}.</footer>
 </body>
 </html>
 """
@@ -96,6 +99,8 @@ def _section(s, out_dir):
         for w, h in [_png_size(os.path.join(out_dir, name))])
     findings = "".join(f"<li>{f}</li>" for f in s.findings)
     uses = ", ".join(f"<code>{escape(u)}</code>" for u in s.dependencies)
+    shared = (" (one run for " + ", ".join(escape(t) for t in s.timed_with) + ")"
+              if len(s.timed_with) > 1 else "")
     return f"""<section id="{s.key}">
 <h2><span class="n">{s.number}.</span>{escape(s.title)}</h2>
 {s.idea}
@@ -105,7 +110,7 @@ def _section(s, out_dir):
 <ul class="measured">{findings}</ul>
 <div class="myth"><span class="label">Common misstatement:</span> <q>{escape(s.misstatement)}</q>
 <p class="fix">{s.correction}</p></div>
-<p class="uses">Computed with {uses}.</p>
+<p class="uses">Computed with {uses} in {s.seconds:.1f} s{shared}.</p>
 </section>"""
 
 

@@ -19,6 +19,9 @@ class Section:
         misstatement: the common misstatement, quoted.
         correction: what the misstatement gets wrong (trusted HTML).
         dependencies: the chainrule parts the experiment ran on (for the reader and the report).
+        claims: sentence -> bool: each trend or comparison the prose states in fixed words
+            ("fades", "gives exact zeros", "trains faster"), with whether this build's
+            measurements bear it out. build() refuses to write a page with a false claim.
     """
 
     key: str
@@ -32,14 +35,27 @@ class Section:
     misstatement: str = ""
     correction: str = ""
     dependencies: list = field(default_factory=list)
-    seconds: float = 0.0
+    claims: dict = field(default_factory=dict)
+    seconds: float = 0.0  # measured by build(): the run that made this entry
+    timed_with: list = field(default_factory=list)  # titles of the entries that run made
 
     def result(self):
         """The JSON-ready entry of results.json (numbers checked finite)."""
         return {"number": self.number, "title": self.title,
                 "images": [name for name, _, _ in self.images],
                 "uses": list(self.dependencies), "seconds": round(self.seconds, 3),
+                "seconds_shared_with": [t for t in self.timed_with if t != self.title],
+                "claims": {text: bool(ok) for text, ok in self.claims.items()},
                 "measured": {k: _plain(v, f"{self.key}.{k}") for k, v in self.measured.items()}}
+
+
+class ClaimError(AssertionError):
+    """A sentence of the page that this build's measurements contradict."""
+
+
+def false_claims(sections):
+    """'key: sentence' for every claim of ``sections`` its measurements do not bear out."""
+    return [f"{s.key}: {text}" for s in sections for text, ok in s.claims.items() if not ok]
 
 
 def _plain(value, where):

@@ -132,6 +132,15 @@ def run(ctx):
             f"Softmax regression reached training accuracy {accuracy:.1%} on three "
             f"overlapping classes (loss {fmt(losses[-1])}).",
         ],
+        claims={
+            "softmax outputs sum to 1": sum_error < 1e-6,
+            "adding a constant to every logit changes nothing": shift_error < 1e-6,
+            "for two classes softmax is the sigmoid of the logit difference": binary_gap < 1e-6,
+            "the naive formula overflows at logit 1000": not bool(xp.isfinite(naive).all()),
+            "the max-shifted softmax stays finite and sums to 1":
+                bool(xp.isfinite(stable).all()) and abs(float(stable.sum()) - 1) < 1e-6,
+            "the logits' gradient is (p − y)/N": grad_gap < 1e-6,
+        },
         misstatement="Softmax outputs independent probabilities for each class, like one "
                      "sigmoid per class.",
         correction="Softmax couples the classes: the outputs always sum to 1, so raising "

@@ -1,8 +1,12 @@
 """Neural network building blocks, as torch.nn: Module and containers, layers, activations,
 losses, ``init`` and ``functional``."""
 from . import functional, init, parallel, utils
+from .attention import MultiheadAttention
 from .activation import (ELU, GELU, LeakyReLU, LogSigmoid, LogSoftmax, ReLU, SiLU, Sigmoid,
                          Softmax, Softplus, Tanh)
+from .conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
+from .sampling import (Fold, Unfold, Upsample, UpsamplingBilinear2d,
+                       UpsamplingNearest2d)
 from .container import ModuleDict, ModuleList, Sequential
 from .dropout import AlphaDropout, Dropout1d, Dropout2d, Dropout3d
 from .layers import Dropout, Embedding, Flatten, Identity, Linear
@@ -36,3 +40,10 @@ __all__ = [
     "AdaptiveMaxPool2d", "AdaptiveMaxPool3d", "MaxUnpool1d", "MaxUnpool2d", "MaxUnpool3d",
     "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "Unflatten",
 ]
+__all__ += ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d", "Upsample",
+            "UpsamplingNearest2d", "UpsamplingBilinear2d", "Unfold", "Fold"]
+from .transformer import (Transformer, TransformerDecoder, TransformerDecoderLayer,  # noqa: E402
+                          TransformerEncoder, TransformerEncoderLayer)
+
+__all__ += ["MultiheadAttention", "Transformer", "TransformerEncoder", "TransformerDecoder",
+            "TransformerEncoderLayer", "TransformerDecoderLayer"]

@@ -20,6 +20,7 @@ class Sigmoid(Module):
 
 
 class Tanh(Module):
+    """tanh(x) = (exp(x) - exp(-x)) / (exp(x) + exp(-x)), elementwise."""
     def forward(self, input):
         return F.tanh(input)
 

@@ -117,7 +117,10 @@ def one_hot(tensor, num_classes=-1):
 
 
 # ---- argument checks shared by the losses --------------------------------------------------
-def _as_tensor(x):
+def _as_tensor(x, op="", name="target"):
+    if x is None or isinstance(x, (str, bytes, dict)):
+        raise TypeError(f"{op or 'functional'}: {name} must be a Tensor, got "
+                        f"{type(x).__name__}")
     return x if isinstance(x, Tensor) else as_tensor(x)
 
 
@@ -216,7 +219,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     if x.ndim == 0:
         raise ValueError(f"{op}: input must have at least 1 dim (C) or 2 dims (N, C), got a "
                          "0-d tensor")
-    target = _as_tensor(target)
+    target = _as_tensor(target, op)
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"{op}: label_smoothing must be between 0.0 and 1.0, got "
                          f"{label_smoothing}")
@@ -247,7 +250,7 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     x = _float_input(op, input)
     if x.ndim == 0:
         raise ValueError(f"{op}: input must have at least 1 dim, got a 0-d tensor")
-    target = _as_tensor(target)
+    target = _as_tensor(target, op)
     n_classes = x.shape[1] if x.ndim > 1 else x.shape[0]
     w = _weight(op, "weight", weight, x, (n_classes,))
     ignore_index = _class_target(op, x, target, ignore_index)
@@ -256,7 +259,7 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
 
 def _pointwise(fn, op, input, target, weight, reduction, **options):
     x = _float_input(op, input)
-    target = _as_tensor(target)
+    target = _as_tensor(target, op)
     _same_shape(op, x, target)
     w = _weight(op, "weight", weight, x, x.shape)     # torch: "same size as the input"
     return fn.apply(x, target, w, reduction=reduction, **options)
@@ -270,7 +273,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     """
     op = "binary_cross_entropy"
     reduction = _reduction(op, reduction, size_average, reduce)
-    x, target = _float_input(op, input), _as_tensor(target)
+    x, target = _float_input(op, input), _as_tensor(target, op)
     _same_shape(op, x, target)
     for name, t in (("input", x), ("target", target)):
         if t._data.size and (t._data.min() < 0 or t._data.max() > 1):
@@ -292,7 +295,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     op = "binary_cross_entropy_with_logits"
     reduction = _reduction(op, reduction, size_average, reduce)
     x = _float_input(op, input)
-    target = _as_tensor(target)
+    target = _as_tensor(target, op)
     _same_shape(op, x, target)
     w = _weight(op, "weight", weight, x)
     pw = _weight(op, "pos_weight", pos_weight, x)
@@ -346,6 +349,11 @@ from .soft_f1 import soft_f1_loss  # noqa: E402  (the F1 metric as a differentia
 
 __all__.append("soft_f1_loss")
 
+from ..ops.attention import scaled_dot_product_attention  # noqa: E402
+from .attention import multi_head_attention_forward  # noqa: E402
+
+__all__ += ["scaled_dot_product_attention", "multi_head_attention_forward"]
+
 from .functional_norm import (batch_norm, group_norm, instance_norm,  # noqa: E402
                               layer_norm, rms_norm)
 
@@ -364,3 +372,11 @@ __all__ += ["cosine_similarity", "normalize", "pairwise_distance"]
 from .dropout import alpha_dropout, dropout1d, dropout2d, dropout3d  # noqa: E402
 
 __all__ += ["dropout1d", "dropout2d", "dropout3d", "alpha_dropout"]
+
+from .functional_conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d  # noqa: E402
+from ..ops.padding import pad  # noqa: E402
+from ..ops.interpolate import interpolate  # noqa: E402
+from ..ops.fold import fold, unfold  # noqa: E402
+
+__all__ += ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "pad", "interpolate",
+            "fold", "unfold"]

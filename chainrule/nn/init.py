@@ -10,7 +10,7 @@ from ..random import numpy_generator
 
 __all__ = ["calculate_gain", "uniform_", "normal_", "constant_", "zeros_",
            "ones_", "eye_", "xavier_uniform_", "xavier_normal_", "kaiming_uniform_",
-           "kaiming_normal_", "orthogonal_"]
+           "kaiming_normal_", "orthogonal_", "trunc_normal_"]
 
 
 def calculate_gain(nonlinearity, param=None):
@@ -59,6 +59,25 @@ def normal_(tensor, mean=0.0, std=1.0, generator=None):
     """Fill with N(mean, std^2)."""
     z = numpy_generator(generator).standard_normal(tensor.shape, dtype=_float_dtype(tensor))
     return _fill(tensor, mean + std * z)
+
+
+def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
+    """Fill with N(mean, std^2) truncated to [a, b] (absolute bounds, as torch's).
+
+    Draws outside the bounds are drawn again (vectorised; with torch's default bounds about 5%
+    a round); should the bounds hold almost no mass, the few left after 100 rounds are clipped.
+    """
+    if not a < b:
+        raise ValueError(f"trunc_normal_: needs a < b, got a={a}, b={b}")
+    rng = numpy_generator(generator)
+    values = mean + std * rng.standard_normal(tensor.shape)
+    for _ in range(100):
+        outside = (values < a) | (values > b)
+        n = int(outside.sum())
+        if n == 0:
+            break
+        values[outside] = mean + std * rng.standard_normal(n)
+    return _fill(tensor, xp.clip(values, a, b))
 
 
 def constant_(tensor, val):
@@ -146,3 +165,14 @@ def orthogonal_(tensor, gain=1, generator=None):
     if rows < cols:
         q = q.T
     return _fill(tensor, gain * q.reshape(tensor.shape))
+
+
+def _reset_weight_and_bias_(weight, bias):
+    """The default init of Linear and the convolutions (torch's): the weight by
+    kaiming_uniform_(a=sqrt(5)), the bias from U(-1/sqrt(fan_in), 1/sqrt(fan_in)), zero when
+    the weight has no inputs."""
+    kaiming_uniform_(weight, a=math.sqrt(5))
+    if bias is not None:
+        fan_in, _ = _calculate_fan_in_and_fan_out(weight)
+        bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+        uniform_(bias, -bound, bound)

@@ -1,10 +1,9 @@
 """Layers: Linear, Embedding, Dropout, Flatten, Identity."""
-import math
-
 from .._backend import xp
 from .._device import layer_dtype
 from ..tensor import Tensor
 from . import functional as F, init
+from .dropout import _DropoutNd
 from .module import Module
 from .parameter import Parameter
 
@@ -49,10 +48,7 @@ class Linear(Module):
         self.reset_parameters()
 
     def reset_parameters(self):
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            bound = 1 / math.sqrt(self.in_features) if self.in_features > 0 else 0
-            init.uniform_(self.bias, -bound, bound)
+        init._reset_weight_and_bias_(self.weight, self.bias)
 
     def forward(self, input):
         # Straight from the registry: attribute lookup through Module.__getattr__ costs about
@@ -137,21 +133,10 @@ class Embedding(Module):
         return s
 
 
-class Dropout(Module):
+class Dropout(_DropoutNd):
     """Inverted dropout: zero each element with probability ``p`` and scale the rest by
     1 / (1 - p) in training mode; the identity in eval mode."""
-
-    def __init__(self, p=0.5, inplace=False):
-        super().__init__()
-        if not 0 <= p <= 1:
-            raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
-        self.p, self.inplace = p, inplace
-
-    def forward(self, input):
-        return F.dropout(input, self.p, self.training, self.inplace)
-
-    def extra_repr(self):
-        return f"p={self.p}, inplace={self.inplace}"
+    _fn = staticmethod(F.dropout)
 
 
 class Flatten(Module):

@@ -5,6 +5,7 @@ way PyTorch does ("0.weight", "encoder.bias"), and saves / loads them as a state
 match PyTorch's, so weights move between the two libraries unchanged.
 """
 from collections import OrderedDict, namedtuple
+from collections.abc import Mapping as _Mapping
 
 from .._backend import xp
 from .._device import check_device, device as _device_type
@@ -312,6 +313,11 @@ class Module(ModuleHookMethods):
         Returns (missing_keys, unexpected_keys). Raises ValueError that lists every missing,
         unexpected (only when ``strict``) and mis-shaped key at once.
         """
+        if not isinstance(state_dict, _Mapping):
+            hint = ("; to load a file, use model.load_state_dict(chainrule.load(path))"
+                    if isinstance(state_dict, str) or hasattr(state_dict, "__fspath__") else "")
+            raise TypeError(f"{type(self).__name__}.load_state_dict: expected state_dict to be "
+                            f"dict-like (name -> Tensor), got {type(state_dict).__name__}{hint}")
         own = self.state_dict(keep_vars=True)
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
@@ -319,14 +325,17 @@ class Module(ModuleHookMethods):
         for key, target in own.items():
             if key not in state_dict:
                 continue
-            value = state_dict[key]
+            value, array = state_dict[key], None
             try:
                 array = value._data if isinstance(value, Tensor) else xp.asarray(value)
                 if array.dtype.kind not in "biuf":
                     raise TypeError
             except Exception:
+                got = type(value).__name__
+                if array is not None:       # e.g. a complex or object array
+                    got = f"a {got} of dtype {array.dtype}"
                 errors.append(f'While copying the parameter named "{key}", expected a Tensor '
-                              f"or array but received {type(value).__name__}")
+                              f"or array of real numbers but received {got}")
                 continue
             if array.shape != target._data.shape:
                 errors.append(f"size mismatch for {key}: copying a param with shape "

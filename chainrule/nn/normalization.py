@@ -21,6 +21,13 @@ def _shape(normalized_shape):
     return tuple(int(s) for s in normalized_shape)
 
 
+def _affine_parameters(module, shape, dtype, affine, bias):
+    """Register weight (ones) and bias (zeros) of ``shape``, each None where turned off."""
+    module.register_parameter("weight", Parameter(xp.ones(shape, dtype)) if affine else None)
+    module.register_parameter("bias", Parameter(xp.zeros(shape, dtype))
+                              if affine and bias else None)
+
+
 class LayerNorm(Module):
     """Normalise over the last len(normalized_shape) dims, then scale and shift.
 
@@ -37,15 +44,7 @@ class LayerNorm(Module):
         dtype = param_dtype("LayerNorm", device, dtype)
         self.normalized_shape = _shape(normalized_shape)
         self.eps, self.elementwise_affine = eps, elementwise_affine
-        if elementwise_affine:
-            self.weight = Parameter(xp.ones(self.normalized_shape, dtype))
-            if bias:
-                self.bias = Parameter(xp.zeros(self.normalized_shape, dtype))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _affine_parameters(self, self.normalized_shape, dtype, elementwise_affine, bias)
 
     def reset_parameters(self):
         if self.weight is not None:
@@ -104,15 +103,7 @@ class GroupNorm(Module):
         dtype = param_dtype("GroupNorm", device, dtype)
         self.num_groups, self.num_channels = num_groups, num_channels
         self.eps, self.affine = eps, affine
-        if affine:
-            self.weight = Parameter(xp.ones(num_channels, dtype))
-            if bias:
-                self.bias = Parameter(xp.zeros(num_channels, dtype))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _affine_parameters(self, num_channels, dtype, affine, bias)
 
     def reset_parameters(self):
         LayerNorm.reset_parameters(self)

@@ -43,6 +43,7 @@ class MaxPool2d(_MaxPoolNd):
 
 
 class MaxPool3d(_MaxPoolNd):
+    """Max over sliding windows of (N, C, D, H, W) (stride defaults to kernel_size)."""
     _fn = staticmethod(F.max_pool3d)
 
 
@@ -88,6 +89,7 @@ class AvgPool2d(_AvgPoolNd):
 
 
 class AvgPool3d(_AvgPoolNd):
+    """Mean over sliding windows of (N, C, D, H, W) (count_include_pad, divisor_override)."""
     _fn = staticmethod(F.avg_pool3d)
 
 
@@ -118,10 +120,12 @@ class AdaptiveAvgPool2d(_AdaptivePool):
 
 
 class AdaptiveAvgPool3d(_AdaptivePool):
+    """Mean over an output_size grid of bins of (N, C, D, H, W) (None keeps that input size)."""
     _fn, _takes_indices = staticmethod(F.adaptive_avg_pool3d), False
 
 
 class AdaptiveMaxPool1d(_AdaptivePool):
+    """Max over output_size bins of L; return_indices gives the index along L."""
     _fn, _takes_indices = staticmethod(F.adaptive_max_pool1d), True
 
 
@@ -131,6 +135,7 @@ class AdaptiveMaxPool2d(_AdaptivePool):
 
 
 class AdaptiveMaxPool3d(_AdaptivePool):
+    """Max over an output_size grid of bins of (N, C, D, H, W)."""
     _fn, _takes_indices = staticmethod(F.adaptive_max_pool3d), True
 
 
@@ -151,6 +156,7 @@ class _MaxUnpoolNd(Module):
 
 
 class MaxUnpool1d(_MaxUnpoolNd):
+    """Puts max_pool1d's values back at their indices (zeros elsewhere)."""
     _fn, _dims = staticmethod(F.max_unpool1d), 1
 
 
@@ -160,4 +166,5 @@ class MaxUnpool2d(_MaxUnpoolNd):
 
 
 class MaxUnpool3d(_MaxUnpoolNd):
+    """Puts max_pool3d's values back at their indices (zeros elsewhere)."""
     _fn, _dims = staticmethod(F.max_unpool3d), 3

@@ -10,6 +10,7 @@ import warnings
 from .._backend import xp
 from .._device import layer_dtype
 from ..ops.recurrent import check_lengths
+from .utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
 from ..ops.recurrent_gru import GRUFunction
 from ..ops.recurrent_lstm import LSTMFunction
 from ..ops.recurrent_rnn import RNNFunction
@@ -128,6 +129,8 @@ class RNNBase(Module):
             (num_layers * D, B, hidden_size).
         """
         name = type(self).__name__
+        if isinstance(input, PackedSequence):
+            return self._forward_packed(input, hx)
         if not isinstance(input, Tensor):
             raise TypeError(f"{name}: input must be a Tensor, got {type(input).__name__}")
         if input.ndim not in (2, 3):
@@ -165,6 +168,17 @@ class RNNBase(Module):
         elif self.batch_first:
             output = output.transpose(0, 1)
         return output, (tuple(finals) if self._has_cell else finals[0])
+
+    def _forward_packed(self, packed, hx):
+        """torch's PackedSequence input: run the padded batch with its lengths (in the caller's
+        batch order, so hx and h_n keep that order, as torch's do) and pack the output alike."""
+        padded, lengths = pad_packed_sequence(packed)
+        output, state = self.forward(padded.transpose(0, 1) if self.batch_first else padded,
+                                     hx, lengths=lengths)
+        if self.batch_first:
+            output = output.transpose(0, 1)
+        out = pack_padded_sequence(output, lengths, enforce_sorted=False)
+        return packed._replace(data=out.data), state
 
     def _check_hx(self, hx, batched):
         """hx as a list of state tensors ([h_0] or [h_0, c_0]); [] when None."""

@@ -6,6 +6,7 @@ are several times slower than arithmetic, so branches are written as np.clip (ma
 clip(x, 0, inf)) and as blends a * m + b * (1 - m) with a 0/1 mask m, which are exact because
 one of the two terms is exactly 0.
 """
+from .._argcheck import tensor_arg
 from .._backend import clip, xp
 from ..autograd.function import Function
 from ._broadcast import normalize_dim
@@ -111,30 +112,32 @@ def _softmax_axis(x, dim, op):
     return normalize_dim(dim, x.ndim, op)[0] if x.ndim else None
 
 
-def _float_tensor(x):
+def _float_tensor(x, op):
     """Integer input to a float activation becomes the default float, as in torch."""
+    x = tensor_arg(op, x)
     return x if x._data.dtype.kind in "fc" else x.float()
 
 
 def sigmoid(x):
-    return Sigmoid.apply(_float_tensor(x))
+    return Sigmoid.apply(_float_tensor(x, "sigmoid"))
 
 
 def relu(x):
-    return ReLU.apply(x)
+    return ReLU.apply(tensor_arg("relu", x))
 
 
 def tanh(x):
-    return Tanh.apply(_float_tensor(x))
+    return Tanh.apply(_float_tensor(x, "tanh"))
 
 
 def softmax(x, dim=None, dtype=None):
-    x = _float_tensor(x) if dtype is None else x.to(dtype)
+    x = _float_tensor(x, "softmax") if dtype is None else tensor_arg("softmax", x).to(dtype)
     return Softmax.apply(x, _softmax_axis(x, dim, "softmax"))
 
 
 def log_softmax(x, dim=None, dtype=None):
-    x = _float_tensor(x) if dtype is None else x.to(dtype)
+    x = (_float_tensor(x, "log_softmax") if dtype is None
+         else tensor_arg("log_softmax", x).to(dtype))
     return LogSoftmax.apply(x, _softmax_axis(x, dim, "log_softmax"))
 
 
@@ -355,26 +358,27 @@ def _erf_coefficients():
 
 
 def leaky_relu(x, negative_slope=0.01):
-    return LeakyReLU.apply(x, negative_slope=float(negative_slope))
+    return LeakyReLU.apply(tensor_arg("leaky_relu", x), negative_slope=float(negative_slope))
 
 
 def elu(x, alpha=1.0):
-    return ELU.apply(x, alpha=float(alpha))
+    return ELU.apply(tensor_arg("elu", x), alpha=float(alpha))
 
 
 def silu(x):
-    return SiLU.apply(x)
+    return SiLU.apply(tensor_arg("silu", x))
 
 
 def softplus(x, beta=1.0, threshold=20.0):
-    return Softplus.apply(x, beta=float(beta), threshold=float(threshold))
+    return Softplus.apply(tensor_arg("softplus", x), beta=float(beta),
+                          threshold=float(threshold))
 
 
 def logsigmoid(x):
-    return LogSigmoid.apply(x)
+    return LogSigmoid.apply(tensor_arg("logsigmoid", x))
 
 
 def gelu(x, approximate="none"):
     if approximate not in ("none", "tanh"):
         raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
-    return GELU.apply(x, approximate=approximate)
+    return GELU.apply(tensor_arg("gelu", x), approximate=approximate)

@@ -36,15 +36,30 @@ class Embedding(Function):
         return None, out
 
 
+def dropout_mask(rng, shape, p, dtype):
+    """keep / (1 - p) with keep ~ Bernoulli(1 - p), drawn from ``rng`` (a NumPy Generator, or a
+    saved bit-generator state, to draw the same mask again).
+
+    p is resolved to 16 bits (rounded to a multiple of 2^-16): raw 64-bit words cut into four
+    16-bit numbers take a quarter of the time of one float per element (0.8 against 2.7 ms a
+    million here), and the draw dominated dropout's cost."""
+    if isinstance(rng, dict):
+        state, rng = rng, xp.random.Generator(xp.random.PCG64())
+        rng.bit_generator.state = state
+    n = 1
+    for d in shape:
+        n *= d
+    bits = rng.bit_generator.random_raw(-(-n // 4)).view(xp.uint16)[:n]
+    mask = (bits >= round(p * 65536)).reshape(shape).astype(dtype)
+    mask *= 0.0 if p >= 1 else 1.0 / (1.0 - p)
+    return mask
+
+
 class Dropout(Function):
     """x * mask / (1 - p) with mask ~ Bernoulli(1 - p) (inverted dropout: no rescale at eval)."""
 
     def forward(self, x, p, rng):
-        dtype = x.dtype if x.dtype in (xp.float32, xp.float64) else xp.float32
-        keep = rng.random(x.shape, dtype=dtype) >= p
-        scale = 0.0 if p == 1 else 1.0 / (1.0 - p)
-        self.mask = keep.astype(x.dtype)
-        self.mask *= scale
+        self.mask = dropout_mask(rng, x.shape, p, x.dtype)
         return x * self.mask
 
     def backward(self, grad):

@@ -67,19 +67,26 @@ def _scalar_pair(x):
     return ValuesIndices(x.clone(), Tensor._from_array(xp.zeros((), xp.int64)))
 
 
+def _k_and_axis(op, x, k, dim, lowest):
+    """``k`` as an int, checked to lie in [lowest, size of ``dim``], and the axis (None for a
+    0-d ``x``, whose one element counts as a dim of size 1)."""
+    k = as_index(k, op, "k")
+    axis = _axis(x, dim, op)
+    n = 1 if axis is None else x.shape[axis]
+    if not lowest <= k <= n:
+        raise ValueError(f"{op}: k={k} is out of range for dim {dim} of size {n} "
+                         f"(shape {x.shape})")
+    return k, axis
+
+
 def topk(x, k, dim=-1, largest=True, sorted=True):
     """The ``k`` largest (or smallest) elements along ``dim`` as (values, indices), in order."""
-    k = as_index(k, "topk", "k")
-    axis = _axis(x, dim, "topk")
-    n = 1 if axis is None else x.shape[axis]
-    if not 0 <= k <= n:
-        raise ValueError(f"topk: k={k} is out of range for dim {dim} of size {n} "
-                         f"(shape {x.shape})")
+    k, axis = _k_and_axis("topk", x, k, dim, lowest=0)
     if axis is None:
         return _scalar_pair(x) if k else ValuesIndices(x.reshape(0), _tensor()._from_array(
             xp.zeros(0, xp.int64)))
     a = x._data
-    finite = a.dtype.kind == "f" and k < n // 4 and xp.isfinite(a).all()
+    finite = a.dtype.kind == "f" and k < a.shape[axis] // 4 and xp.isfinite(a).all()
     if finite and k <= 16:
         # a few passes of argmax beat NumPy's argpartition (an introselect per row) by 5-10x
         # for the small k of accuracy@k and beam search; chosen entries are masked with -inf,
@@ -122,12 +129,7 @@ def _select_kth(x, axis, kth, keepdim):
 
 def kthvalue(x, k, dim=-1, keepdim=False):
     """The k-th smallest element (k counts from 1) along ``dim``, as (values, indices)."""
-    k = as_index(k, "kthvalue", "k")
-    axis = _axis(x, dim, "kthvalue")
-    n = 1 if axis is None else x.shape[axis]
-    if not 1 <= k <= n:
-        raise ValueError(f"kthvalue: k={k} is out of range for dim {dim} of size {n} "
-                         f"(shape {x.shape})")
+    k, axis = _k_and_axis("kthvalue", x, k, dim, lowest=1)
     if axis is None:
         return _scalar_pair(x)
     return _select_kth(x, axis, k - 1, keepdim)

@@ -3,6 +3,7 @@ import warnings
 from math import inf
 
 from ._scheduler_base import _EPOCH_WARNING, LRScheduler, _check_optimizer
+from ._state_check import check_scheduler_state
 
 
 class ReduceLROnPlateau(LRScheduler):
@@ -116,5 +117,6 @@ class ReduceLROnPlateau(LRScheduler):
         self.threshold_mode = threshold_mode
 
     def load_state_dict(self, state_dict):
+        check_scheduler_state(self, state_dict)
         self.__dict__.update(state_dict)
         self._init_is_better(self.mode, self.threshold, self.threshold_mode)

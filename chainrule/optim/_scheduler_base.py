@@ -1,10 +1,37 @@
 """LRScheduler: the base of the learning-rate schedules (bookkeeping, state dicts)."""
+import functools
+import types
 import warnings
 
+from ._state_check import check_scheduler_state
 from .optimizer import Optimizer
 
 _EPOCH_WARNING = ("passing an epoch to scheduler.step() is deprecated (as in PyTorch); the "
                   "closed form is used where there is one. Call scheduler.step() instead.")
+
+
+_ORDER_WARNING = ("Detected call of `lr_scheduler.step()` before `optimizer.step()`: call "
+                  "`optimizer.step()` first, else the first value of the schedule is skipped "
+                  "(as in PyTorch).")
+
+
+def _track_optimizer_steps(optimizer):
+    """Make ``optimizer.step`` record that it ran, so the scheduler's first step can warn when
+    it comes first, as torch's does. A bound method on the instance (not a closure), so
+    copy.deepcopy of the optimizer records on the copy."""
+    if getattr(optimizer.step, "_records_call", False):
+        return
+    func = getattr(type(optimizer), "step", None)
+    if func is None or getattr(optimizer.step, "__func__", None) is not func:
+        return          # a step replaced by the user: leave it alone
+
+    @functools.wraps(func)
+    def step(self, *args, **kwargs):
+        self._opt_called = True
+        return func(self, *args, **kwargs)
+    step._records_call = True
+    optimizer._opt_called = False
+    optimizer.step = types.MethodType(step, optimizer)
 
 
 def _check_optimizer(name, optimizer):
@@ -47,6 +74,7 @@ class LRScheduler:
                                    "'initial_lr', needed to resume with last_epoch >= 0; load "
                                    "the optimizer's state dict first")
         self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
+        _track_optimizer_steps(optimizer)
         self.last_epoch = last_epoch
         self._step_count = 0
         self._is_initial = True
@@ -63,6 +91,8 @@ class LRScheduler:
 
     def step(self, epoch=None):
         """Advance the schedule one step (call after ``optimizer.step()``)."""
+        if self._step_count == 1 and not getattr(self.optimizer, "_opt_called", True):
+            warnings.warn(_ORDER_WARNING, UserWarning, stacklevel=2)
         self._step_count += 1
         if epoch is None:
             self.last_epoch += 1
@@ -84,4 +114,6 @@ class LRScheduler:
         return {k: v for k, v in self.__dict__.items() if k != "optimizer"}
 
     def load_state_dict(self, state_dict):
+        """Restore ``state_dict()``'s entries (each checked to be of its attribute's kind)."""
+        check_scheduler_state(self, state_dict)
         self.__dict__.update(state_dict)

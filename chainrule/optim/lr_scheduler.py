@@ -12,6 +12,7 @@ from collections import Counter
 from ._one_cycle import OneCycleLR
 from ._plateau import ReduceLROnPlateau
 from ._scheduler_base import LRScheduler, _check_optimizer, _per_group
+from ._state_check import check_scheduler_state
 
 __all__ = ["LRScheduler", "LambdaLR", "StepLR", "MultiStepLR", "ExponentialLR",
            "CosineAnnealingLR", "LinearLR", "OneCycleLR", "ReduceLROnPlateau"]
@@ -41,8 +42,13 @@ class LambdaLR(LRScheduler):
         return state
 
     def load_state_dict(self, state_dict):
+        check_scheduler_state(self, state_dict, skip=("lr_lambdas",))
         state = dict(state_dict)
         lambdas = state.pop("lr_lambdas", [None] * len(self.lr_lambdas))
+        if not isinstance(lambdas, (list, tuple)) or not all(
+                v is None or isinstance(v, dict) for v in lambdas):
+            raise ValueError("LambdaLR.load_state_dict: 'lr_lambdas' must be a list of None "
+                             "or dicts, as state_dict() gives")
         self.__dict__.update(state)
         for fn, saved in zip(self.lr_lambdas, lambdas):
             if saved is not None:

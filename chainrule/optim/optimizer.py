@@ -11,6 +11,7 @@ from copy import deepcopy
 from .._backend import xp
 from ..autograd.grad_mode import enable_grad
 from ..tensor import Tensor
+from ._state_check import check_optimizer_state
 
 
 class Optimizer:
@@ -197,9 +198,7 @@ class Optimizer:
         share memory; hyper-parameters in the saved groups replace the current ones.
         """
         name = type(self).__name__
-        if not isinstance(state_dict, dict) or not {"state", "param_groups"} <= set(state_dict):
-            raise ValueError(f"{name}.load_state_dict: expected a dict with 'state' and "
-                             "'param_groups', as state_dict() returns")
+        check_optimizer_state(self, state_dict)   # a file's values pass the constructor's checks
         saved_groups = state_dict["param_groups"]
         if len(saved_groups) != len(self.param_groups):
             raise ValueError(f"{name}.load_state_dict: the state dict has {len(saved_groups)} "
@@ -280,7 +279,7 @@ def _copy_value(v):
 
 def _load_value(v, p, key, index, name):
     if key == "step":
-        return int(float(v))
+        return int(float(v.item() if hasattr(v, "item") else v))
     if isinstance(v, (Tensor, xp.ndarray)) or hasattr(v, "__array__"):
         # asarray, then copy: np.array(copy=True) trips a NumPy 2 warning on torch tensors
         arr = xp.asarray(v._data if isinstance(v, Tensor) else v).copy()

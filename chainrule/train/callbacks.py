@@ -7,6 +7,7 @@ import math
 import warnings
 
 from .checkpoint import save_checkpoint
+from .ranks import is_main_process, unwrap
 
 __all__ = ["Callback", "EarlyStopping", "ModelCheckpoint"]
 
@@ -130,6 +131,8 @@ class ModelCheckpoint(Callback):
         save_weights_only: write just ``model.state_dict()`` (a plain state_dict file that
             PyTorch can read) instead of a resumable checkpoint with optimizer, scheduler,
             data order, random state and epoch (see ``load_checkpoint``).
+    A DistributedDataParallel model is saved as its ``module`` (keys without ``module.``), by
+    rank 0 only, so the file loads into the plain model in a single process.
     Attributes:
         best: best monitored value so far; last_path: the file written last.
     """
@@ -158,9 +161,11 @@ class ModelCheckpoint(Callback):
         except (KeyError, IndexError, ValueError) as e:
             raise ValueError(f"ModelCheckpoint: cannot fill in path {self.path!r} from epoch and "
                              f"logs {sorted(logs)}: {e!r}") from None
+        if not is_main_process():   # under chainrule.distributed rank 0 writes for everyone
+            return
         if self.save_weights_only:
             from .. import io
-            io.save(self.model.state_dict(), path)
+            io.save(unwrap(self.model).state_dict(), path)
         else:
             save_checkpoint(path, self.model, self.optimizer, self.scheduler,
                             self.train_data, epoch=epoch + 1)

@@ -2,6 +2,7 @@
 import os
 
 from .callbacks import Callback
+from .ranks import is_main_process
 
 __all__ = ["History"]
 
@@ -35,7 +36,8 @@ class History(Callback):
 
         One panel per quantity: "loss" with "val_loss", "accuracy" with "val_accuracy", ...
         Needs matplotlib (``pip install "chainrule[plot]"``); uses the Agg renderer directly,
-        so it works without a display and leaves pyplot's state alone.
+        so it works without a display and leaves pyplot's state alone. Under
+        chainrule.distributed only rank 0 writes the file.
 
         Args:
             path: image file to write (format from the extension: .png, .svg, .pdf).
@@ -58,6 +60,8 @@ class History(Callback):
         if not keys:
             raise ValueError("History.plot: nothing to plot; fit() has not recorded any "
                              "scalar values")
+        if not is_main_process():   # under chainrule.distributed, rank 0 draws the figure
+            return path
         fig = Figure(figsize=(4.2 * len(keys), 3.4), layout="constrained")
         axes = fig.subplots(1, len(keys), squeeze=False)[0]
         epochs = [e + 1 for e in self.epoch]

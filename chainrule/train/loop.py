@@ -3,6 +3,9 @@
 Per epoch fit() does, in order: model.train(); for each (x, y) batch zero_grad, forward,
 loss, backward, optional gradient clipping, optimizer.step(); then validation in eval mode under
 no_grad; scheduler.step() (ReduceLROnPlateau gets the monitored loss); callbacks' on_epoch_end.
+
+Under chainrule.distributed (mpiexec, a DistributedDataParallel model) see ranks.py: rank 0
+alone prints and writes files, the logs are averaged over ranks, and all ranks stop together.
 """
 import contextlib
 import math
@@ -14,6 +17,7 @@ from .callbacks import CallbackList
 from .history import History
 from .metric_set import MetricSet
 from .progress import progress_bar
+from .ranks import agree_to_stop, average_logs, is_main_process
 
 __all__ = ["fit", "evaluate", "predict"]
 
@@ -97,7 +101,7 @@ def _run_eval(model, data, loss_fn, metric_set, op):
                 metric_set.update(out, y)
     logs = {"loss": total / n} if n else {}
     logs.update(metric_set.compute())
-    return logs
+    return logs, n
 
 
 def evaluate(model, data, loss_fn=None, metrics=()):
@@ -111,7 +115,7 @@ def evaluate(model, data, loss_fn=None, metrics=()):
     Returns:
         dict like {"loss": 0.08, "accuracy": 0.975}. The model's train/eval mode is restored.
     """
-    return _run_eval(model, data, loss_fn, MetricSet(metrics), "evaluate")
+    return _run_eval(model, data, loss_fn, MetricSet(metrics), "evaluate")[0]
 
 
 def predict(model, data):
@@ -134,6 +138,9 @@ def predict(model, data):
 
 
 def _check_fit_args(loss_fn, optimizer, epochs, initial_epoch, clip_grad_norm):
+    if isinstance(loss_fn, type):      # calling the class would build a loss, not compute one
+        raise TypeError(f"fit: loss_fn is the class {loss_fn.__name__}; pass an instance, e.g. "
+                        f"loss_fn={loss_fn.__name__}()")
     if not callable(loss_fn):
         raise TypeError(f"fit: loss_fn must be callable, e.g. nn.CrossEntropyLoss(); got "
                         f"{type(loss_fn).__name__}")
@@ -177,7 +184,7 @@ def _train_epoch(model, data, loss_fn, optimizer, metric_set, clip, callbacks, b
                          "fewer samples than batch_size, or a one-shot generator already "
                          "used up? pass a DataLoader)")
     logs.update(metric_set.compute())
-    return logs
+    return average_logs(logs, n)
 
 
 def fit(model, train_data, *, loss_fn, optimizer, epochs=1, val_data=None, metrics=(),
@@ -196,10 +203,14 @@ def fit(model, train_data, *, loss_fn, optimizer, epochs=1, val_data=None, metri
             macro averages over classes for multiclass outputs) or streaming metric objects
             (or a dict {name: metric}); tracked on training and validation data.
         callbacks: Callback objects (EarlyStopping, ModelCheckpoint, your own).
+        Under chainrule.distributed, losses and metrics are averaged over ranks (weighted by
+        samples), a DistributedSampler behind ``train_data`` gets ``set_epoch(epoch)`` at each
+        epoch, and training stops on all ranks when a callback stops it on any.
         scheduler: an lr_scheduler, stepped once per epoch; ReduceLROnPlateau gets
             val_loss (or loss without val_data).
         clip_grad_norm: when set, clip the global gradient norm to this before each step.
-        progress: show a progress bar per epoch (only when stdout is a terminal).
+        progress: show a progress bar per epoch (only when stdout is a terminal, and only on
+            rank 0 under chainrule.distributed).
         initial_epoch: epoch to start at (resuming: the ``epoch`` of a checkpoint).
     Returns:
         History; ``history.history`` maps "loss", metric names, "val_loss", "val_<metric>"
@@ -212,9 +223,13 @@ def fit(model, train_data, *, loss_fn, optimizer, epochs=1, val_data=None, metri
     cbs = CallbackList([history, *callbacks], model=model, optimizer=optimizer,
                        scheduler=scheduler, train_data=train_data)
     total = len(train_data) if hasattr(train_data, "__len__") else None
+    progress = progress and is_main_process()
+    sampler = getattr(train_data, "sampler", None)
     cbs.call("on_train_begin", {})
     logs = {}
     for epoch in range(initial_epoch, epochs):
+        if hasattr(sampler, "set_epoch"):   # DistributedSampler: a new shuffle per epoch
+            sampler.set_epoch(epoch)
         cbs.call("on_epoch_begin", epoch, {})
         lr = _lr(optimizer)
         bar = progress_bar(total, f"Epoch {epoch + 1}/{epochs}", progress)
@@ -222,7 +237,8 @@ def fit(model, train_data, *, loss_fn, optimizer, epochs=1, val_data=None, metri
             logs = _train_epoch(model, train_data, loss_fn, optimizer, train_metrics,
                                 clip_grad_norm, cbs, bar)
             if val_data is not None:
-                val = _run_eval(model, val_data, loss_fn, val_metrics, "fit (validation)")
+                val, n = _run_eval(model, val_data, loss_fn, val_metrics, "fit (validation)")
+                val = average_logs(val, n)
                 logs.update({"val_" + k: v for k, v in val.items()})
         finally:
             bar.close(logs)
@@ -234,7 +250,7 @@ def fit(model, train_data, *, loss_fn, optimizer, epochs=1, val_data=None, metri
             else:
                 scheduler.step()
         cbs.call("on_epoch_end", epoch, logs)
-        if cbs.stop_training:
+        if agree_to_stop(cbs.stop_training):
             break
     cbs.call("on_train_end", logs)
     return history

@@ -1,5 +1,6 @@
 """TensorBoard callback: every logged number of every epoch as a TensorBoard scalar."""
 from .callbacks import Callback
+from .ranks import is_main_process
 
 __all__ = ["TensorBoard"]
 
@@ -19,6 +20,10 @@ class TensorBoard(Callback):
         self.writer, self._batches = None, 0
 
     def on_train_begin(self, logs=None):
+        if not is_main_process():   # under chainrule.distributed, rank 0 writes
+            self.log_batches = False
+            self.on_epoch_end = lambda epoch, logs=None: None
+            return
         from ..utils.tensorboard import SummaryWriter
         self.writer = SummaryWriter(self.log_dir)
 

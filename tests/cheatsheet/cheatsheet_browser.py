@@ -41,6 +41,7 @@ window.addEventListener('load', function () {
     broken: imgs.filter(function (i) { return !i.complete || i.naturalWidth === 0; })
                 .map(function (i) { return i.getAttribute('src'); }),
     widths: imgs.map(function (i) { return i.naturalWidth; }),
+    height: Math.ceil(document.documentElement.scrollHeight),
     errors: window.__errors});
   document.body.appendChild(out);
 });
@@ -76,11 +77,13 @@ def _run(browser, args, timeout=90):
         return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
 
 
-def probe(browser, index_html):
-    """Load a copy of ``index_html`` with the probe script; return the probe's findings.
+def probe(browser, index_html, width=1200):
+    """Load a copy of ``index_html`` with the probe script in a ``width``-wide window; return
+    the probe's findings.
 
-    Returns a dict: images (count), broken (their src), widths, errors (from the page) and
-    console (console messages Chromium logged to stderr).
+    Returns a dict: images (count), broken (their src), widths, height (of the laid-out page,
+    CSS pixels), errors (from the page) and console (console messages Chromium logged to
+    stderr).
     """
     with open(index_html, encoding="utf-8") as f:
         html = f.read()
@@ -90,7 +93,8 @@ def probe(browser, index_html):
     with open(copy, "w", encoding="utf-8") as f:
         f.write(html.replace("<head>", "<head>\n" + PROBE, 1))
     try:
-        done = _run(browser, ["--enable-logging=stderr", "--v=0", "--dump-dom",
+        done = _run(browser, [f"--window-size={width},800", "--enable-logging=stderr",
+                              "--v=0", "--dump-dom",
                               "file://" + copy])
     finally:
         os.remove(copy)
@@ -115,10 +119,18 @@ def screenshot(browser, index_html, png, width=1200, height=1000):
     return png
 
 
+def full_page_screenshot(browser, index_html, png, width=1200):
+    """A screenshot of the whole page, ``width`` wide and as tall as the page lays out at that
+    width (measured first by the probe); returns (path, height)."""
+    height = int(probe(browser, index_html, width=width)["height"])
+    return screenshot(browser, index_html, png, width=width, height=height), height
+
+
 def main(argv=None):
     import argparse
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--screenshot", default="docs/cheatsheet.png")
+    parser.add_argument("--full", action="store_true", help="the whole page, not its top")
     parser.add_argument("--out", default=None, help="existing build to use (else a full build "
                         "into a temporary folder)")
     args = parser.parse_args(argv)
@@ -131,7 +143,11 @@ def main(argv=None):
         out = tempfile.mkdtemp(prefix="chainrule-cheatsheet-")
         build(out)
     os.makedirs(os.path.dirname(os.path.abspath(args.screenshot)), exist_ok=True)
-    print(screenshot(browser, os.path.join(out, "index.html"), args.screenshot))
+    index = os.path.join(out, "index.html")
+    if args.full:
+        print(full_page_screenshot(browser, index, args.screenshot)[0])
+    else:
+        print(screenshot(browser, index, args.screenshot))
 
 
 if __name__ == "__main__":

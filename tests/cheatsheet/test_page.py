@@ -3,6 +3,7 @@ headless Chromium renders it."""
 import json
 import math
 import os
+import shutil
 import struct
 from html.parser import HTMLParser
 
@@ -175,3 +176,64 @@ def test_main_builds_and_rejects_unknown_entries(tmp_path, capsys):
         main(["--out", str(tmp_path / "p"), "--only", "nonsense"])
     assert exc.value.code == 2
     assert "unknown experiment" in capsys.readouterr().err
+
+
+def test_screenshot_of_the_full_page(built, browser, tmp_path_factory):
+    # The whole page as Chromium draws it, kept for review: in pytest's temporary folder, and
+    # also in $CHEATSHEET_SCREENSHOT_DIR when set.
+    out, _ = built
+    png = tmp_path_factory.mktemp("screenshots") / "cheatsheet_full.png"
+    path, height = cheatsheet_browser.full_page_screenshot(browser, str(out / "index.html"), png)
+    print(f"full-page screenshot: {path}")
+    with open(path, "rb") as f:
+        head = f.read(24)
+    assert struct.unpack(">II", head[16:24]) == (1200, height)
+    assert height > 11 * 400  # eleven sections, each with at least one plot
+    from matplotlib.image import imread
+    pixels = imread(path)
+    # Painted to the end: the last screenful still has content (text, plot lines), not blank.
+    assert pixels[-1000:].std() > 0.01
+    keep = os.environ.get("CHEATSHEET_SCREENSHOT_DIR")
+    if keep:
+        os.makedirs(keep, exist_ok=True)
+        shutil.copy(path, os.path.join(keep, "cheatsheet_full.png"))
+
+
+def test_every_claim_of_the_page_is_borne_out(built):
+    # build() refuses a false claim; results.json records each one checked, for every entry.
+    concepts = built[1]["concepts"]
+    claims = {key: c["claims"] for key, c in concepts.items()}
+    assert sum(len(v) for v in claims.values()) >= 15, claims
+    assert all(ok is True for v in claims.values() for ok in v.values()), claims
+
+
+def test_rnn_gradient_prose_follows_the_measured_profile(built):
+    # Recompute the shape from results.json alone and find it stated on the page.
+    out, results = built
+    m = results["concepts"]["lstm_gru"]["measured"]
+    g = m["input_grad_per_step"]["RNN"]
+    t_min = min(range(len(g)), key=g.__getitem__) + 1
+    assert m["rnn_input_grad_min_step"] == t_min
+    html = (out / "index.html").read_text(encoding="utf-8")
+    assert f"fades geometrically down to step {t_min}," in html
+    assert ("rises again" in html) == (t_min > 1)
+    assert m["rnn_input_grad_rise_before_min"] == pytest.approx(g[0] / g[t_min - 1])
+    assert "fades" not in html or m["rnn_input_grad_factor_per_step"] < 1
+    # One baseline, named: the expectation 1/6, and the test sets' own figure beside it.
+    assert "1/6 ≈ 0.167 in expectation" in html
+    assert "(baseline " not in html
+
+
+def test_the_page_states_its_measured_build_time_and_machine(built):
+    out, results = built
+    assert 0 < results["cpu_seconds"] and 0 < results["seconds"]
+    assert results["machine"] and "logical cores" in results["machine"]
+    html = (out / "index.html").read_text(encoding="utf-8")
+    assert f"the build took {results['seconds']:.1f} s" in html
+    assert f"{results['cpu_seconds']:.1f} s of it on the processor" in html
+    assert results["machine"] in html
+    entries = results["concepts"]
+    assert all(e["seconds"] > 0 for e in entries.values())
+    # One run makes entries 3-5; each says so instead of splitting the time evenly.
+    assert entries["relu"]["seconds_shared_with"] == ["Sigmoid", "Tanh"]
+    assert entries["sigmoid"]["seconds"] == entries["tanh"]["seconds"]

@@ -33,7 +33,7 @@ def test_data_parallel_calls_the_module_and_prefixes_state_dict_keys(torch):
     np.testing.assert_array_equal(wrapped(x).detach().numpy(), inner(x).detach().numpy())
     theirs = torch.nn.DataParallel(torch.nn.Linear(3, 2))
     assert list(wrapped.state_dict()) == list(theirs.state_dict())
-    with pytest.raises(NotImplementedError, match="not yet"):
+    with pytest.raises(ValueError, match="init_process_group"):
         nn.parallel.DistributedDataParallel(inner)
 
 
@@ -56,8 +56,6 @@ def test_amp_is_a_pass_through():
 
 
 def test_placeholders_say_what_they_wait_for():
-    with pytest.raises(NotImplementedError, match="ONNX issue's exporter"):
-        chainrule.onnx.export(nn.Linear(1, 1), chainrule.ones(1, 1), "m.onnx")
     assert chainrule.distributed.is_available() is True
     assert chainrule.distributed.is_initialized() is False
 

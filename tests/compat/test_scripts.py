@@ -30,12 +30,8 @@ TOLERANCE = {
     "checkpoint_bytesio.py": 1e-9,
     "mlp_scheduler.py": 1e-4,
     "char_lstm.py": 1e-4,
+    "small_cnn.py": 1e-9,
 }
-# Features other work is adding; the marks come off when it is merged.
-NEEDS = {
-    "checkpoint_bytesio.py": "needs save/load through file objects",
-}
-
 
 def _env():
     env = dict(os.environ)
@@ -68,9 +64,7 @@ def test_every_script_has_a_tolerance():
     assert sorted(TOLERANCE) == sorted(f for f in os.listdir(SCRIPTS) if f.endswith(".py"))
 
 
-@pytest.mark.parametrize("script", [
-    pytest.param(name, marks=pytest.mark.xfail(strict=False, reason=NEEDS[name]))
-    if name in NEEDS else name for name in TOLERANCE])
+@pytest.mark.parametrize("script", list(TOLERANCE))
 def test_script_runs_unchanged_and_matches_torch(script, torch_results, tmp_path):
     proc = subprocess.run([sys.executable, "-m", "chainrule", "run",
                            os.path.join(SCRIPTS, script)],

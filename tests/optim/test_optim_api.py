@@ -4,6 +4,7 @@ import copy
 
 import numpy as np
 import pytest
+from optim_testutil import check_resume_from_torch, train
 
 import chainrule
 from chainrule import optim
@@ -159,13 +160,6 @@ def test_state_dict_layout_matches_torch(torch, rng):
 
 
 # ---- resume -----------------------------------------------------------------------------------
-def _train(opt, params, grads):
-    for step_grads in grads:
-        for p, g in zip(params, step_grads):
-            p.grad = chainrule.tensor(g.copy())
-        opt.step()
-
-
 @pytest.mark.parametrize("name,kw", ALL, ids=[n for n, _ in ALL])
 @pytest.mark.parametrize("as_arrays", [False, True], ids=["tensors", "arrays"])
 def test_resume_from_state_dict_is_bit_identical(name, kw, as_arrays, rng):
@@ -174,22 +168,22 @@ def test_resume_from_state_dict_is_bit_identical(name, kw, as_arrays, rng):
     grads = [[rng.standard_normal(p.shape) for p in params] for _ in range(20)]
     # one uninterrupted run
     opt = getattr(optim, name)(params, **kw)
-    _train(opt, params, grads)
+    train(opt, params, grads)
     expected = [p._data.copy() for p in params]
     # the same run stopped after 8 steps, checkpointed, and continued by a fresh optimizer
     params = [Parameter(a.copy()) for a in start]
     first = getattr(optim, name)(params, **kw)
-    _train(first, params, grads[:8])
+    train(first, params, grads[:8])
     checkpoint = copy.deepcopy(first.state_dict())
     if as_arrays:  # as after a round trip through a file of plain arrays
         checkpoint["state"] = {k: {n: (v._data if hasattr(v, "data") else v) for n, v in s.items()}
                                for k, s in checkpoint["state"].items()}
-    _train(first, params, grads[8:9])  # must not leak into the checkpoint
+    train(first, params, grads[8:9])  # must not leak into the checkpoint
     resumed_params = [Parameter(a.copy()) for a in start]
-    _train(getattr(optim, name)(resumed_params, **kw), resumed_params, grads[:8])
+    train(getattr(optim, name)(resumed_params, **kw), resumed_params, grads[:8])
     resumed = getattr(optim, name)(resumed_params, **kw)
     resumed.load_state_dict(checkpoint)
-    _train(resumed, resumed_params, grads[8:])
+    train(resumed, resumed_params, grads[8:])
     for got, want in zip(resumed_params, expected):
         np.testing.assert_array_equal(got._data, want)
 
@@ -235,22 +229,7 @@ def test_adamw_stays_decoupled_after_loading_an_adam_state(rng):
                                      ("RMSprop", dict(lr=0.01, centered=True, momentum=0.5)),
                                      ("Adagrad", dict(lr=0.1))])
 def test_torch_state_dict_loads_and_training_continues_identically(name, kw, torch, rng):
-    start = [rng.standard_normal((4, 3)), rng.standard_normal(3)]
-    grads = [[rng.standard_normal(a.shape) for a in start] for _ in range(12)]
-    qs = [torch.tensor(a.copy(), requires_grad=True) for a in start]
-    opt_t = getattr(torch.optim, name)(qs, foreach=False, **kw)
-    for step, step_grads in enumerate(grads):
-        if step == 6:
-            ps = [Parameter(q.detach().numpy().copy()) for q in qs]
-            opt_c = getattr(optim, name)(ps, **kw)
-            opt_c.load_state_dict(opt_t.state_dict())
-        if step >= 6:
-            _train(opt_c, ps, [step_grads])
-        for q, g in zip(qs, step_grads):
-            q.grad = torch.tensor(g.copy())
-        opt_t.step()
-    for p, q in zip(ps, qs):
-        np.testing.assert_allclose(p._data, q.detach().numpy(), rtol=1e-10)
+    check_resume_from_torch(torch, rng, name, kw)
 
 
 def test_centered_rmsprop_stays_finite_on_a_constant_gradient():

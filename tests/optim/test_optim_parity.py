@@ -4,6 +4,7 @@ import itertools
 
 import numpy as np
 import pytest
+from optim_testutil import assert_params_close, config_id
 
 import chainrule
 from chainrule import optim
@@ -48,11 +49,6 @@ CONFIGS = (
 )
 
 
-def _ids(config):
-    name, kw = config
-    return name + "-" + ",".join(f"{k}={v}" for k, v in kw.items() if k != "lr")
-
-
 class Problem:
     """A small nonlinear regression, built identically in both libraries."""
 
@@ -87,12 +83,10 @@ def _step_both(problem, ours, theirs, opt_c, opt_t, torch):
 
 
 def _assert_close(ours, theirs, what):
-    for i, (a, b) in enumerate(zip(ours, theirs)):
-        np.testing.assert_allclose(a._data, b.detach().numpy(), rtol=1e-8, atol=1e-12,
-                                   err_msg=f"{what}: parameter {i}")
+    assert_params_close(ours, theirs, what, rtol=1e-8, atol=1e-12)
 
 
-@pytest.mark.parametrize("config", CONFIGS, ids=[_ids(c) for c in CONFIGS])
+@pytest.mark.parametrize("config", CONFIGS, ids=[config_id(c) for c in CONFIGS])
 def test_trajectory_matches_torch(config, torch, rng):
     name, kw = config
     problem = Problem(rng)

@@ -6,6 +6,7 @@ import itertools
 
 import numpy as np
 import pytest
+from optim_testutil import assert_params_close, check_resume_from_torch, config_id, train
 
 import chainrule
 from chainrule import optim
@@ -14,19 +15,7 @@ from chainrule.nn.parameter import Parameter
 STEPS = 15
 
 
-@pytest.fixture(autouse=True)
-def _torch_on_one_thread():
-    """Tiny tensors: PyTorch's thread pool only adds waits on a busy machine (1.2 s against
-    0.17 s for one run)."""
-    try:
-        import torch
-    except ImportError:
-        yield
-        return
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("torch_on_one_thread")
 
 
 def _combos(**options):
@@ -51,11 +40,6 @@ CONFIGS = (
     # beta2 = 0.5: rho_inf = 3, so never rectified (plain momentum steps throughout)
     + [("RAdam", dict(lr=0.05, betas=(0.3, 0.5), eps=1e-3))]
 )
-
-
-def _ids(config):
-    name, kw = config
-    return name + "-" + ",".join(f"{k}={v}" for k, v in kw.items() if k != "lr")
 
 
 class Problem:
@@ -83,12 +67,10 @@ class Problem:
 
 
 def _assert_close(ours, theirs, what, rtol=1e-10):
-    for i, (a, b) in enumerate(zip(ours, theirs)):
-        np.testing.assert_allclose(a._data, b.detach().numpy(), rtol=rtol, atol=1e-13,
-                                   err_msg=f"{what}: parameter {i}")
+    assert_params_close(ours, theirs, what, rtol=rtol, atol=1e-13)
 
 
-@pytest.mark.parametrize("config", CONFIGS, ids=[_ids(c) for c in CONFIGS])
+@pytest.mark.parametrize("config", CONFIGS, ids=[config_id(c) for c in CONFIGS])
 def test_trajectory_matches_torch(config, torch, rng):
     name, kw = config
     problem = Problem(rng)
@@ -134,59 +116,34 @@ def test_groups_with_own_lrs_and_an_added_group_match_torch(name, kw, torch, rng
         _assert_close(ours, theirs, f"{name} step {step + 1}")
 
 
-def _train(opt, params, grads):
-    for step_grads in grads:
-        for p, g in zip(params, step_grads):
-            p.grad = chainrule.tensor(g.copy())
-        opt.step()
-
-
 @pytest.mark.parametrize("name,kw", RESUME, ids=[n for n, _ in RESUME])
 def test_resume_from_state_dict_is_bit_identical(name, kw, rng, tmp_path):
     start = [rng.standard_normal((4, 3)), rng.standard_normal(3)]
     grads = [[rng.standard_normal(a.shape) for a in start] for _ in range(14)]
     params = [Parameter(a.copy()) for a in start]
-    _train(getattr(optim, name)(params, **kw), params, grads)
+    train(getattr(optim, name)(params, **kw), params, grads)
     expected = [p._data.copy() for p in params]
 
     params = [Parameter(a.copy()) for a in start]
     first = getattr(optim, name)(params, **kw)
-    _train(first, params, grads[:6])
+    train(first, params, grads[:6])
     at_six = [p._data.copy() for p in params]
     # through a file, as chainrule.train.save_checkpoint writes it
     chainrule.save(first.state_dict(), tmp_path / "opt.safetensors")
     saved = copy.deepcopy(first.state_dict())
-    _train(first, params, grads[6:7])  # must not leak into what was saved
+    train(first, params, grads[6:7])  # must not leak into what was saved
     for checkpoint in (saved, chainrule.load(tmp_path / "opt.safetensors")):
         resumed_params = [Parameter(a.copy()) for a in at_six]
         resumed = getattr(optim, name)(resumed_params, **kw)
         resumed.load_state_dict(checkpoint)
-        _train(resumed, resumed_params, grads[6:])
+        train(resumed, resumed_params, grads[6:])
         for got, want in zip(resumed_params, expected):
             np.testing.assert_array_equal(got._data, want)
 
 
 @pytest.mark.parametrize("name,kw", RESUME, ids=[n for n, _ in RESUME])
 def test_torch_state_dict_loads_and_training_continues_identically(name, kw, torch, rng):
-    start = [rng.standard_normal((4, 3)), rng.standard_normal(3)]
-    grads = [[rng.standard_normal(a.shape) for a in start] for _ in range(12)]
-    qs = [torch.tensor(a.copy(), requires_grad=True) for a in start]
-    opt_t = getattr(torch.optim, name)(qs, foreach=False, **kw)
-    for step, step_grads in enumerate(grads):
-        if step == 6:
-            ps = [Parameter(q.detach().numpy().copy()) for q in qs]
-            opt_c = getattr(optim, name)(ps, **kw)
-            opt_c.load_state_dict(opt_t.state_dict())
-            sd_c, sd_t = opt_c.state_dict(), opt_t.state_dict()
-            assert set(sd_c["state"][0]) == set(sd_t["state"][0])
-            assert set(sd_t["param_groups"][0]) <= set(sd_c["param_groups"][0])
-        if step >= 6:
-            _train(opt_c, ps, [step_grads])
-        for q, g in zip(qs, step_grads):
-            q.grad = torch.tensor(g.copy())
-        opt_t.step()
-    for p, q in zip(ps, qs):
-        np.testing.assert_allclose(p._data, q.detach().numpy(), rtol=1e-10)
+    check_resume_from_torch(torch, rng, name, kw)
 
 
 @pytest.mark.parametrize("name,kw,message", [

@@ -18,3 +18,18 @@ def mlp(dim=4, hidden=16, classes=3, dropout=0.0):
     if dropout:
         layers.append(nn.Dropout(dropout))
     return nn.Sequential(*layers, nn.Linear(hidden, classes))
+
+
+def one_step_state(model):
+    """(model, Adam, StepLR, shuffling DataLoader) after one optimizer and scheduler step:
+    every kind of state a training checkpoint holds, non-trivial."""
+    import chainrule
+    from chainrule.data import DataLoader, TensorDataset
+    from chainrule.optim.lr_scheduler import StepLR
+    opt = chainrule.optim.Adam(model.parameters(), lr=0.01)
+    sched = StepLR(opt, 2)
+    data = DataLoader(TensorDataset(chainrule.randn(8, 3)), batch_size=4, shuffle=True)
+    model(chainrule.randn(2, 3)).sum().backward()
+    opt.step()
+    sched.step()
+    return model, opt, sched, data

@@ -1,7 +1,7 @@
 """DataParallel on the CPU: there is one device, so it wraps the module and calls it."""
 from ..module import Module
 
-__all__ = ["DataParallel", "DistributedDataParallel"]
+__all__ = ["DataParallel"]
 
 
 class DataParallel(Module):
@@ -19,11 +19,3 @@ class DataParallel(Module):
     def forward(self, *inputs, **kwargs):
         return self.module(*inputs, **kwargs)
 
-
-class DistributedDataParallel(Module):
-    """Placeholder until chainrule.distributed lands: constructing one says so."""
-
-    def __init__(self, module, *args, **kwargs):
-        raise NotImplementedError("chainrule.nn.parallel.DistributedDataParallel is not yet "
-                                  "available (chainrule.distributed is being added); on one "
-                                  "process, use the module itself")

@@ -9,9 +9,9 @@ only gives weights that hover around zero.)
 import math
 import warnings
 
-from .._backend import xp
-from ..autograd import Function
-from ..tensor import Tensor
+from ..._backend import xp
+from ...autograd import Function
+from ...tensor import Tensor
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "get_total_norm", "clip_grads_with_norm_",
            "l1_penalty", "l2_penalty", "parameters_to_vector", "vector_to_parameters"]
@@ -178,7 +178,7 @@ def l2_penalty(params):
 
 def parameters_to_vector(parameters):
     """All ``parameters`` flattened and concatenated into one 1-D Tensor (differentiable)."""
-    from ..ops.shape import cat
+    from ...ops.shape import cat
     return cat([p.reshape(-1) for p in _as_list(parameters, "parameters_to_vector")])
 
 

@@ -1,0 +1,227 @@
+"""Convolutional networks side by side with PyTorch (float32, 2 threads):
+
+1. LeNet-5-style training step: 1x28x28 inputs, batch 64, conv(6, 5x5)-ReLU-maxpool-
+   conv(16, 5x5)-ReLU-maxpool-fc(120)-fc(84)-fc(10), cross entropy, Adam.
+2. ResNet basic block forward + backward: 64 channels, 32x32, batch 32,
+   conv3x3-BN-ReLU-conv3x3-BN, plus the skip, ReLU.
+3. Conv2d(64, 64, 3, padding=1) forward + backward alone on the block's input, and the
+   depthwise 3x3 convolution (groups=64) likewise.
+4. Peak memory of 1 and 2 (resident-set growth in a fresh process, as benchmarks.workloads).
+
+Achieved GFLOP/s of each row is reported against the GEMM ceiling: one bare NumPy matrix
+product of the same total size as the row's convolutions, timed here.
+"""
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+
+from benchmarks._harness import compare, try_torch
+
+LENET_BATCH, RES_BATCH, RES_CH, RES_HW = 64, 32, 64, 32
+
+
+# ---- models, written once against the shared PyTorch-style API ---------------------------------
+def make_lenet(lib):
+    nn = lib.nn
+    return nn.Sequential(nn.Conv2d(1, 6, 5), nn.ReLU(), nn.MaxPool2d(2),
+                         nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+                         nn.Linear(16 * 4 * 4, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(),
+                         nn.Linear(84, 10))
+
+
+def make_block(lib):
+    nn = lib.nn
+
+    class BasicBlock(nn.Module):
+        def __init__(self, c):
+            super().__init__()
+            self.conv1 = nn.Conv2d(c, c, 3, padding=1, bias=False)
+            self.bn1 = nn.BatchNorm2d(c)
+            self.conv2 = nn.Conv2d(c, c, 3, padding=1, bias=False)
+            self.bn2 = nn.BatchNorm2d(c)
+            self.relu = nn.ReLU()
+
+        def forward(self, x):
+            out = self.relu(self.bn1(self.conv1(x)))
+            return self.relu(self.bn2(self.conv2(out)) + x)
+
+    return BasicBlock(RES_CH)
+
+
+def lenet_data(lib):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((LENET_BATCH, 1, 28, 28)).astype(np.float32)
+    return lib.tensor(x), lib.tensor(rng.integers(0, 10, LENET_BATCH))
+
+
+def block_input(lib):
+    x = np.random.default_rng(0).standard_normal((RES_BATCH, RES_CH, RES_HW, RES_HW))
+    return lib.tensor(x.astype(np.float32), requires_grad=True)
+
+
+def copy_weights(src_torch, dst):
+    dst.load_state_dict({k: v.detach().numpy() for k, v in src_torch.state_dict().items()})
+
+
+def lenet_step(lib, model):
+    x, y = lenet_data(lib)
+    opt = lib.optim.Adam(model.parameters(), lr=1e-3)
+
+    def step():
+        opt.zero_grad()
+        lib.nn.functional.cross_entropy(model(x), y).backward()
+        opt.step()
+    return step
+
+
+def forward_backward(lib, model):
+    x = block_input(lib)
+
+    def step():
+        model.zero_grad()
+        x.grad = None
+        model(x).sum().backward()
+    return step
+
+
+def conv_alone(lib, groups):
+    return lib.nn.Conv2d(RES_CH, RES_CH, 3, padding=1, groups=groups)
+
+
+# ---- FLOP counts: 2 per multiply-add; backward twice the forward (input and weight grads) ------
+def conv_flops(n, cin, cout, hw, k, groups=1):
+    return 2 * n * cout * hw * hw * (cin // groups) * k * k
+
+
+def lenet_flops():
+    fwd = (conv_flops(LENET_BATCH, 1, 6, 24, 5) + conv_flops(LENET_BATCH, 6, 16, 8, 5) +
+           2 * LENET_BATCH * (256 * 120 + 120 * 84 + 84 * 10))
+    return 3 * fwd - conv_flops(LENET_BATCH, 1, 6, 24, 5)      # conv1 needs no input gradient
+
+
+def gemm_ceiling(m, k, n):
+    """Seconds for one bare NumPy float32 (m, k) @ (k, n) product in the orientation chainrule's
+    convolution uses (columns @ W^T): the floor for a convolution of that size."""
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((m, k)).astype(np.float32)
+    b = rng.standard_normal((n, k)).astype(np.float32)
+    return compare({"gemm": lambda: a @ b.T}, rounds=5)["gemm"]
+
+
+# ---- peak memory in fresh processes -----------------------------------------------------------
+MEMORY_SCRIPT = r"""
+import json, sys
+sys.path.insert(0, {root!r})
+lib_name, workload = sys.argv[1], sys.argv[2]
+if lib_name == "torch":
+    import torch as lib
+    lib.set_num_threads(2)
+else:
+    import chainrule as lib
+from benchmarks import conv as c
+lib.manual_seed(0)
+if workload == "lenet":
+    step = c.lenet_step(lib, c.make_lenet(lib))
+else:
+    step = c.forward_backward(lib, c.make_block(lib))
+def status_kb(field):
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field):
+                return int(line.split()[1])
+before = status_kb("VmRSS")
+for _ in range(5):
+    step()
+print(json.dumps({{"growth_kb": status_kb("VmHWM") - before}}))
+"""
+
+
+def peak_memory(lib_name, workload):
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    out = subprocess.run([sys.executable, "-c", MEMORY_SCRIPT.format(root=root), lib_name,
+                          workload], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])["growth_kb"] * 1024
+
+
+# ---- the table ----------------------------------------------------------------------------------
+_NOTES = []
+
+
+def run(quick=False):
+    import chainrule as cr
+    torch = try_torch()
+    rounds = 3 if quick else 9
+    rows = []
+    del _NOTES[:]
+    have_layers = all(hasattr(cr.nn, n) for n in ("BatchNorm2d", "MaxPool2d"))
+    res_conv = conv_flops(RES_BATCH, RES_CH, RES_CH, RES_HW, 3)
+    ceiling = gemm_ceiling(RES_BATCH * RES_HW * RES_HW, RES_CH * 9, RES_CH)
+    _NOTES.append(f"GEMM ceiling: (32768 x 576) @ (576 x 64) float32 in {ceiling * 1e3:.2f} ms, "
+                  f"{res_conv / ceiling / 1e9:.1f} GFLOP/s")
+
+    def row(name, build, flops, target):
+        cr.manual_seed(0)
+        ours = build(cr)
+        contenders = {"chainrule": ours[1]}
+        if torch:
+            torch.manual_seed(0)
+            theirs = build(torch)
+            copy_weights(theirs[0], ours[0])
+            contenders["torch"] = theirs[1]
+        t = compare(contenders, rounds=rounds)
+        rows.append((name, t["chainrule"], t.get("torch"), target))
+        _NOTES.append(f"{name}: chainrule {flops / t['chainrule'] / 1e9:.1f} GFLOP/s "
+                      f"({100 * flops / t['chainrule'] * ceiling / res_conv:.0f}% of the GEMM "
+                      "ceiling)" + (f", PyTorch {flops / t['torch'] / 1e9:.1f} GFLOP/s"
+                                    if torch else ""))
+
+    def _floor(name, seconds):
+        """The matrix products alone (forward, weight and input gradients of each conv),
+        against the last row's PyTorch time."""
+        if torch:
+            _NOTES.append(f"{name}: its matrix products alone take {seconds * 1e3:.1f} ms, "
+                          f"{seconds / rows[-1][2]:.2f} of PyTorch's whole time")
+
+    def build_with(make, step):
+        return lambda lib: (lambda m: (m, step(lib, m)))(make(lib))
+
+    if have_layers:
+        row("LeNet-5 training step (batch 64)", build_with(make_lenet, lenet_step),
+            lenet_flops(), 1.3)
+        row("ResNet basic block fwd+bwd (32x64x32x32)", build_with(make_block, forward_backward),
+            3 * 2 * res_conv, 1.3)
+        _floor("ResNet basic block", 6 * ceiling)
+    else:
+        _NOTES.append("LeNet and ResNet rows skipped: chainrule.nn has no BatchNorm2d/MaxPool2d")
+    row("Conv2d(64, 64, 3, padding=1) fwd+bwd", build_with(lambda lib: conv_alone(lib, 1),
+                                                           forward_backward), 3 * res_conv, 1.2)
+    _floor("Conv2d alone", 3 * ceiling)
+    row("depthwise Conv2d(64, 64, 3, groups=64) fwd+bwd",
+        build_with(lambda lib: conv_alone(lib, RES_CH), forward_backward),
+        3 * conv_flops(RES_BATCH, RES_CH, RES_CH, RES_HW, 3, RES_CH), None)
+    if torch and have_layers and not quick:
+        for workload, name in (("lenet", "LeNet training peak memory"),
+                               ("block", "ResNet block peak memory")):
+            _MEMORY.append((name, peak_memory("chainrule", workload),
+                            peak_memory("torch", workload)))
+    return rows
+
+
+_MEMORY = []
+
+
+def print_extra():
+    for name, ours, theirs in _MEMORY:
+        print(f"| {name} | {ours / 2**20:.1f} MiB | {theirs / 2**20:.1f} MiB | "
+              f"{ours / max(theirs, 1):.2f} | <= 1.5 |")
+    for line in _NOTES:
+        print(f"- {line}")
+
+
+if __name__ == "__main__":
+    from benchmarks._harness import print_table
+    print_table("Convolutional networks (float32, 2 threads)", run(quick="--quick" in sys.argv))
+    print_extra()
