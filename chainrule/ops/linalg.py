@@ -9,6 +9,7 @@ from ._broadcast import unbroadcast
 # (the dispatch alone cost more than the product on a 2-core Xeon), so it is measured.
 SMALL_ROWS = 8
 _THREADED_GEMV = 9216
+_ALL_THREADS = set()  # (weight shape, rows) where OpenBLAS's own threading measured faster
 # Products of at least this many multiply-adds try each operand orientation (see _fastest).
 _TUNED_PRODUCT = 1 << 22
 
@@ -95,10 +96,14 @@ class Linear(Function):
         # By default (W x^T)^T, an F-ordered view (the faster orientation on AMD EPYC); large
         # products measure both (_fastest), small-batch ones the thread count (step_threads).
         rows = x.shape[0]
-        if rows <= SMALL_ROWS and weight.size >= _THREADED_GEMV:
+        if rows <= SMALL_ROWS and weight.size >= _THREADED_GEMV and \
+                (weight.shape, rows) not in _ALL_THREADS:
             from .._autotune import step_threads  # not at import: it loads OpenBLAS by ctypes
-            with step_threads(("linear", weight.shape, rows, weight.dtype.char)):
+            key = ("linear", weight.shape, rows, weight.dtype.char)
+            with step_threads(key) as chosen:
                 out = (weight @ x.T).T
+            if chosen.tuner.best == 1:  # all threads won: no need to time or switch again
+                _ALL_THREADS.add((weight.shape, rows))
         elif rows * weight.size >= _TUNED_PRODUCT:
             out = _fastest(("linear", x.shape, _layout(x), weight.shape, weight.dtype.char),
                            lambda: (weight @ x.T).T, lambda: x @ weight.T)
