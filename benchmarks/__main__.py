@@ -18,6 +18,7 @@ SUITES = {
     "attention": "Attention and Transformers (float32, 2 threads)",
     "onnx_runtime": "Deployment: batch-1 inference, chainrule vs PyTorch (ONNX Runtime below)",
     "distributed": "Distributed (MPI, 2 ranks)",
+    "floors": "Floors: the same products and passes in bare NumPy, against PyTorch's workload",
 }
 
 
@@ -37,6 +38,8 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="fewer rounds")
     args = parser.parse_args(argv)
     print(f"Machine: {machine()}")
+    from benchmarks._harness import machine_notes
+    print("\n".join(machine_notes()))
     for name in args.names or list(SUITES):
         try:
             module = importlib.import_module(f"benchmarks.{name}")

@@ -23,6 +23,48 @@ os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "22")
 SETTLE = float(os.environ.get("BENCH_SETTLE", "0.05"))
 
 
+def cpu_model():
+    """(vendor, model name, notable vector extensions) from /proc/cpuinfo ("?" elsewhere)."""
+    fields = {}
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                key, _, value = line.partition(":")
+                fields.setdefault(key.strip(), value.strip())
+    except OSError:
+        import platform
+        return "?", platform.processor() or platform.machine(), ""
+    flags = set(fields.get("flags", "").split())
+    simd = [name for name in ("avx2", "avx512f", "avx512_bf16", "amx_tile") if name in flags]
+    vendor = {"AuthenticAMD": "AMD", "GenuineIntel": "Intel"}.get(fields.get("vendor_id"),
+                                                                  fields.get("vendor_id", "?"))
+    model = (f"{fields.get('model name', '?')}, family {fields.get('cpu family', '?')} model "
+             f"{fields.get('model', '?')}")
+    return vendor, model, " ".join(simd)
+
+
+def machine_notes():
+    """The lines each table is judged by: the CPU (its family decides which README table a run
+    belongs to), NumPy's OpenBLAS kernel set and thread settings, PyTorch's threads."""
+    from chainrule import _threads
+    vendor, model, simd = cpu_model()
+    blas = _threads.blas_info()
+    torch = try_torch()
+    lines = [f"CPU: {model} ({vendor}; {simd or 'no AVX2'}), {os.cpu_count()} logical CPUs",
+             f"NumPy's BLAS: {blas['config'] or 'not OpenBLAS'} (kernels: {blas['corename']}), "
+             f"{blas['threads']} threads, idle spin 2^{blas['thread_timeout']} cycles",
+             f"chainrule optimizer threads: {_optimizer_threads()}; OMP_NUM_THREADS="
+             f"{os.environ.get('OMP_NUM_THREADS')}; PyTorch threads: "
+             f"{torch.get_num_threads() if torch else 'n/a'}"]
+    return lines
+
+
+def _optimizer_threads():
+    from chainrule.optim import _parallel
+    n = _parallel.num_threads()
+    return "measured (one or all) per optimizer" if n is None else n
+
+
 def try_torch():
     """PyTorch limited to the same 2 threads, or None when it is not installed."""
     try:

@@ -61,6 +61,7 @@ __all__ = [
     "bernoulli", "empty_like", "logspace", "multinomial", "normal", "randint_like",
     "finfo", "get_default_dtype", "iinfo", "initial_seed", "is_complex", "is_floating_point",
     "seed", "set_default_dtype", "set_printoptions",
+    "get_num_interop_threads", "get_num_threads", "set_num_interop_threads", "set_num_threads",
     "add", "addcdiv", "addcmul", "broadcast_shapes", "broadcast_tensors", "broadcast_to",
     "clone", "detach", "diff", "div", "divide", "eq", "floor_divide", "fmod", "ge", "greater",
     "greater_equal", "gt", "hstack", "index_fill", "isin", "le", "less", "less_equal",

@@ -21,33 +21,45 @@ from ._backend import xp
 MIN_SIZE = 4096
 
 
-def _find_axpby():
-    """{float32: saxpby, float64: daxpby} as ctypes functions, or {} when not found."""
-    if os.environ.get("CHAINRULE_BLAS_AXPBY") == "0":
-        return {}
+def _find_library():
+    """NumPy's bundled OpenBLAS as a ctypes library, or None (another BLAS, another platform).
+
+    Loading it again by path gives the copy NumPy already has in memory, so calls through it
+    act on the BLAS NumPy uses."""
     root = os.path.dirname(xp.__file__)
     patterns = [os.path.join(root, os.pardir, "numpy.libs", "*openblas*"),  # Linux, Windows
                 os.path.join(root, ".dylibs", "*openblas*")]                  # macOS
     for path in sorted(p for pattern in patterns for p in glob.glob(pattern)):
         try:
-            lib = ctypes.CDLL(path)
+            return ctypes.CDLL(path)
         except OSError:
             continue
-        for template in ("scipy_cblas_{}axpby64_", "cblas_{}axpby64_", "cblas_{}axpby"):
-            # A "64_" suffix marks the ILP64 interface, whose sizes are 64-bit integers.
-            int_type = ctypes.c_int64 if template.endswith("64_") else ctypes.c_int32
-            found = {}
-            for prefix, dtype, real in (("s", xp.float32, ctypes.c_float),
-                                        ("d", xp.float64, ctypes.c_double)):
-                fn = getattr(lib, template.format(prefix), None)
-                if fn is None:
-                    break
-                fn.argtypes = [int_type, real, ctypes.c_void_p, int_type, real, ctypes.c_void_p,
-                               int_type]
-                fn.restype = None
-                found[xp.dtype(dtype)] = fn
-            if len(found) == 2:
-                return found
+    return None
+
+
+LIBRARY = _find_library()
+
+
+def _find_axpby():
+    """{float32: saxpby, float64: daxpby} as ctypes functions, or {} when not found."""
+    if os.environ.get("CHAINRULE_BLAS_AXPBY") == "0" or LIBRARY is None:
+        return {}
+    lib = LIBRARY
+    for template in ("scipy_cblas_{}axpby64_", "cblas_{}axpby64_", "cblas_{}axpby"):
+        # A "64_" suffix marks the ILP64 interface, whose sizes are 64-bit integers.
+        int_type = ctypes.c_int64 if template.endswith("64_") else ctypes.c_int32
+        found = {}
+        for prefix, dtype, real in (("s", xp.float32, ctypes.c_float),
+                                    ("d", xp.float64, ctypes.c_double)):
+            fn = getattr(lib, template.format(prefix), None)
+            if fn is None:
+                break
+            fn.argtypes = [int_type, real, ctypes.c_void_p, int_type, real, ctypes.c_void_p,
+                           int_type]
+            fn.restype = None
+            found[xp.dtype(dtype)] = fn
+        if len(found) == 2:
+            return found
     return {}
 
 

@@ -31,7 +31,8 @@ FUNCTION_MODULES = {
                     "is_deterministic_algorithms_warn_only_enabled set_float32_matmul_precision "
                     "get_float32_matmul_precision",
     "settings": "finfo get_default_dtype iinfo initial_seed is_complex is_floating_point seed "
-                "set_default_dtype set_printoptions",
+                "set_default_dtype set_printoptions get_num_interop_threads get_num_threads "
+                "set_num_interop_threads set_num_threads",
 }
 FUNCTIONS = {name: module for module, names in FUNCTION_MODULES.items()
              for name in names.split()}
@@ -50,7 +51,8 @@ _NOT_METHODS = set("Size compile use_deterministic_algorithms are_deterministic_
                    "get_float32_matmul_precision "
                    "bucketize searchsorted meshgrid cartesian_prod cdist empty_like logspace "
                    "normal randint_like finfo iinfo get_default_dtype set_default_dtype "
-                   "set_printoptions initial_seed seed broadcast_shapes broadcast_tensors "
+                   "set_printoptions initial_seed seed get_num_interop_threads get_num_threads "
+                   "set_num_interop_threads set_num_threads broadcast_shapes broadcast_tensors "
                    "hstack vstack var_mean std_mean tensordot einsum add sub mul div "
                    "subtract multiply divide eq ne gt ge lt le neg negative clone detach t "
                    "all any sign square masked_fill".split())

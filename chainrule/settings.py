@@ -1,9 +1,12 @@
 """Process-wide settings and dtype facts: set_default_dtype / get_default_dtype, finfo / iinfo,
-set_printoptions, is_floating_point / is_complex, initial_seed / seed."""
+set_printoptions, is_floating_point / is_complex, initial_seed / seed, set_num_threads /
+get_num_threads / set_num_interop_threads / get_num_interop_threads (chainrule/_threads.py)."""
 import sys
 
 from ._backend import xp
 from . import dtypes, random
+from ._threads import (get_num_interop_threads, get_num_threads,  # noqa: F401 (re-exported)
+                       set_num_interop_threads, set_num_threads)
 
 
 def get_default_dtype():

@@ -4,8 +4,34 @@ The walk is iterative (Kahn's algorithm on consumer counts), so a graph of 100,0
 linear time and no recursion. Each node runs once, after every consumer of its outputs has
 delivered its gradient.
 """
+import weakref
+
 from .._backend import xp
 from . import hooks as _hooks
+
+
+class _HandedOut:
+    """The arrays already given to a leaf or node (aliasing guard), by identity.
+
+    A set of ids alone mistakes a fresh array for a handed-out one whenever it reuses the id of
+    one already freed, which happens every MLP step (the first layer's 512x784 weight gradient
+    and the biases were copied for nothing, one extra pass each); a weak reference tells them
+    apart without keeping freed gradients alive."""
+
+    __slots__ = ("refs",)
+
+    def __init__(self):
+        self.refs = {}
+
+    def add(self, g):
+        try:
+            self.refs[id(g)] = weakref.ref(g)
+        except TypeError:  # NumPy scalars take no weak reference: keep them (they are tiny)
+            self.refs[id(g)] = lambda g=g: g
+
+    def __contains__(self, g):
+        ref = self.refs.get(id(g))
+        return ref is not None and ref() is g
 
 
 def run_backward(roots, root_grads, retain_graph=False, capture=None):
@@ -16,7 +42,7 @@ def run_backward(roots, root_grads, retain_graph=False, capture=None):
     only the nodes on a path to a captured tensor run (the rest of the graph stays usable).
     """
     pending = {}          # node -> list of gradient per output (None until one arrives)
-    handed_out = set()    # ids of arrays already given to a leaf or node (aliasing guard)
+    handed_out = _HandedOut()  # arrays already given to a leaf or node (aliasing guard)
     roots_nodes = []
     for t in roots:
         if t.grad_fn is not None and t.grad_fn not in roots_nodes:
@@ -163,14 +189,14 @@ def _deliver(t, g, pending, handed_out, capture, op_name, needed, hooks=None):
     if g.dtype != t._data.dtype:
         g = g.astype(t._data.dtype)
     if hooks is not None and id(t) in hooks.leaves:   # a hooked leaf waits for its total
-        handed_out.add(id(g))
+        handed_out.add(g)
         hooks.buffer(t, g)
         return
     if capture is not None and id(t) in capture:
         prev = capture[id(t)]
         capture[id(t)] = g if prev is None else prev + g
-    handed = id(g) in handed_out
-    handed_out.add(id(g))
+    handed = g in handed_out
+    handed_out.add(g)
     node = t.grad_fn
     if node is None:
         if capture is None:

@@ -4,6 +4,29 @@ from .._backend import xp
 from ..autograd.function import Function
 from ._broadcast import unbroadcast
 
+# Inputs of up to this many rows make Linear a matrix-vector product (or a few): OpenBLAS
+# splits one over its threads from 9216 weights up, and whether that pays depends on the CPU
+# (the dispatch alone cost more than the product on a 2-core Xeon), so it is measured.
+SMALL_ROWS = 8
+_THREADED_GEMV = 9216
+_ALL_THREADS = set()  # (weight shape, rows) where OpenBLAS's own threading measured faster
+# Products of at least this many multiply-adds try each operand orientation (see _fastest).
+_TUNED_PRODUCT = 1 << 22
+
+
+def _layout(a):
+    return "C" if a.flags.c_contiguous else "F" if a.flags.f_contiguous else "S"
+
+
+def _fastest(key, *ways):
+    """The product computed the way that measured fastest for ``key`` (each way gives the same
+    matrix, up to rounding). OpenBLAS's threaded kernels run one product up to 2x faster in one
+    operand orientation than in another, and which one depends on the kernel set: on AMD EPYC
+    ("Haswell" kernels) (W x^T)^T took 0.37 ms against 0.43-0.84 ms for x W^T on 128x512 @
+    512x512; AVX-512 Xeons use other kernels."""
+    from .._autotune import fastest  # not at import: it loads OpenBLAS by ctypes
+    return fastest(key, *ways)
+
 
 class MatMul(Function):
     def forward(self, a, b):
@@ -70,10 +93,22 @@ class Linear(Function):
             if bias is not None:
                 out += bias
             return out.reshape(x.shape[:-1] + (weight.shape[0],))
-        # Computed as (W x^T)^T, an F-ordered view: OpenBLAS's two-thread kernel runs this
-        # orientation up to 2x faster than x @ W.T (0.37 against 0.43-0.84 ms for 128x512 @
-        # 512x512; see benchmarks/README.md). The input gradient below likewise.
-        out = (weight @ x.T).T
+        # By default (W x^T)^T, an F-ordered view (the faster orientation on AMD EPYC); large
+        # products measure both (_fastest), small-batch ones the thread count (step_threads).
+        rows = x.shape[0]
+        if rows <= SMALL_ROWS and weight.size >= _THREADED_GEMV and \
+                (weight.shape, rows) not in _ALL_THREADS:
+            from .._autotune import step_threads  # not at import: it loads OpenBLAS by ctypes
+            key = ("linear", weight.shape, rows, weight.dtype.char)
+            with step_threads(key) as chosen:
+                out = (weight @ x.T).T
+            if chosen.tuner.best == 1:  # all threads won: no need to time or switch again
+                _ALL_THREADS.add((weight.shape, rows))
+        elif rows * weight.size >= _TUNED_PRODUCT:
+            out = _fastest(("linear", x.shape, _layout(x), weight.shape, weight.dtype.char),
+                           lambda: (weight @ x.T).T, lambda: x @ weight.T)
+        else:
+            out = (weight @ x.T).T
         if bias is not None:
             out += bias
         return out
@@ -83,18 +118,30 @@ class Linear(Function):
         x, weight = self.x, self.weight
         g2 = grad if grad.ndim == 2 else grad.reshape(-1, grad.shape[-1])
         grad_x = grad_w = grad_b = None
+        big = g2.shape[0] * weight.size >= _TUNED_PRODUCT
         if need_x:
             if x.ndim != 2:      # C order, as in forward
                 grad_x = (g2 @ weight).reshape(x.shape)
+            elif big:
+                grad_x = _fastest(("linear dx", g2.shape, _layout(g2), weight.shape,
+                                   weight.dtype.char),
+                                  lambda: (weight.T @ g2.T).T, lambda: g2 @ weight)
             else:
                 grad_x = (weight.T @ g2.T).T
         if need_w:
             x2 = x if x.ndim == 2 else x.reshape(-1, x.shape[-1])
-            if g2.T.flags.c_contiguous and x2.flags.c_contiguous:
-                # OpenBLAS's threaded NN kernel is slow here (0.66-0.88 ms against 0.53 ms
-                # for 512x784 from batch 128); the copy costs 0.02 ms.
-                g2 = xp.ascontiguousarray(g2)
-            grad_w = g2.T @ x2
+            if big:
+                # On AMD EPYC OpenBLAS's threaded NN kernel was slow for an F-ordered g2
+                # (0.66-0.88 ms against 0.53 ms for 512x784 from batch 128) and a C copy of it
+                # (0.02 ms) avoided that; measured against the plain form. (A transposed form
+                # would give an F-ordered view, which the engine copies for the leaf's .grad.)
+                grad_w = _fastest(("linear dw", g2.shape, _layout(g2), x2.shape, _layout(x2),
+                                   weight.dtype.char),
+                                  lambda: xp.ascontiguousarray(g2).T @ x2, lambda: g2.T @ x2)
+            else:
+                if g2.T.flags.c_contiguous and x2.flags.c_contiguous:
+                    g2 = xp.ascontiguousarray(g2)
+                grad_w = g2.T @ x2
         if need_b:
             grad_b = g2.sum(axis=0)
         return grad_x, grad_w, grad_b

@@ -25,6 +25,7 @@ forward pass over a batch whose active rows at step s are the prefix ``[:n_s]``.
 length are simply not touched: their state stays frozen, their outputs stay zero and they get
 no gradient, with no masking work in the loop.
 """
+from .._autotune import fastest, step_threads  # noqa: F401 (step_threads: for the layers)
 from .._backend import xp
 from ..autograd.function import Function
 from ..tensor import Tensor
@@ -33,17 +34,38 @@ from ..tensor import Tensor
 _MINUS_LOG2E = -1.4426950408889634
 
 
+def _exp2_is_faster():
+    """Whether NumPy's float32 exp2 beats its exp on this CPU (timed once, ~0.2 ms).
+
+    NumPy has a vector float32 exp2 on AVX-512 CPUs only, where it runs in half the time of exp
+    (7 against 15 us on a 32x1024 block); on AVX2 CPUs such as AMD EPYC (Zen 3) it falls back to
+    a scalar loop and takes 1.5x exp's time (83 against 54 us on 32k floats)."""
+    import time
+    a = xp.linspace(-8, 8, 8192, dtype=xp.float32)
+    out = xp.empty_like(a)
+    best = {xp.exp: float("inf"), xp.exp2: float("inf")}
+    for _ in range(5):
+        for fn in best:
+            start = time.perf_counter()
+            fn(a, out=out)
+            best[fn] = min(best[fn], time.perf_counter() - start)
+    return best[xp.exp2] < best[xp.exp]
+
+
+EXP2_FASTER = _exp2_is_faster()
+
+
 def sigmoid_(a, one):
     """In place, a <- 1 / (1 + exp(-a)): torch's formula.
 
     ``one`` is a 0-d array of a's dtype (a Python 1 costs a conversion on every call). For
     a < -88 (float32) exp(-a) rounds to inf and the result is the exact limit 0; callers run
     inside ``xp.errstate(over="ignore")`` so that this IEEE rounding raises no warning.
-    In float32, exp(-a) is taken as 2^(-a log2 e): NumPy's float32 exp2 runs in half the time
-    of its exp (7 against 15 us on a 32x1024 gate block), and rounding a log2 e adds a relative
-    error of at most |a| * 6e-8, a few ulp where sigmoid is not already saturated.
+    In float32, where NumPy's exp2 is the faster (see _exp2_is_faster), exp(-a) is taken as
+    2^(-a log2 e): rounding a log2 e adds a relative error of at most |a| * 6e-8, a few ulp where
+    sigmoid is not already saturated.
     """
-    if a.dtype == xp.float32:
+    if a.dtype == xp.float32 and EXP2_FASTER:
         xp.multiply(a, _MINUS_LOG2E, out=a)
         xp.exp2(a, out=a)
     else:
@@ -217,9 +239,12 @@ class FusedRecurrent(Function):
         dx = dw_ih = dw_hh = db_ih = db_hh = None
         if need_x:
             for dg, rows in dgx_parts:
-                # Computed as (W^T dG^T)^T: OpenBLAS's threaded kernel runs this orientation
-                # 1.7x faster here (1.5 ms against 2.7 ms for LSTM's 1600x1024 @ 1024x64).
-                term = (w_ih[rows].T @ dg.T).T
+                # (W^T dG^T)^T ran 1.7x faster than dG W with OpenBLAS's Haswell kernels on AMD
+                # EPYC (1.5 against 2.7 ms for LSTM's 1600x1024 @ 1024x64); other kernel sets
+                # may differ, so both are measured on the first calls.
+                w = w_ih[rows]
+                term = fastest(("rnn dx", dg.shape, dg.strides, w.shape, dtype.char),
+                               lambda: (w.T @ dg.T).T, lambda: dg @ w)
                 dx = term if dx is None else xp.add(dx, term, out=dx)
             dx = plan.to_time(dx).reshape(T, B, -1)
         if need_wih:

@@ -6,7 +6,7 @@
     h' = (1 - z) * n + z * h
 """
 from .._backend import xp
-from .recurrent import FusedRecurrent, recurrent_operand, sigmoid_
+from .recurrent import FusedRecurrent, recurrent_operand, sigmoid_, step_threads
 
 
 class GRUFunction(FusedRecurrent):
@@ -47,7 +47,7 @@ class GRUFunction(FusedRecurrent):
         one = xp.ones((), dtype)
         w_hh_t = recurrent_operand(w_hh, B)
         p, q, ns = plan.p, plan.q, plan.ns
-        with xp.errstate(over="ignore"):
+        with xp.errstate(over="ignore"), step_threads(("gru", save, B, H, dtype.char)):
             for t in plan.order:
                 n = ns[t]
                 h_prev, h, hh_t, n_t = S[t + p, :n], S[t + q, :n], hh[:n], n_gate[:n]
@@ -95,14 +95,15 @@ class GRUFunction(FusedRecurrent):
         dG4, E4 = dG.reshape(T, B, 4, H), E.reshape(T, B, 4, H)
         mm = xp.empty((B, H), dtype)
         ns = plan.ns
-        for t in reversed(plan.order):
-            n = ns[t]
-            dh_t = dh[:n]
-            dh_t += dout[t, :n]
-            xp.multiply(E4[t, :n], dh_t[:, None], out=dG4[t, :n])
-            xp.matmul(dG[t, :n, H:], w_hh, out=mm[:n])          # (dr, dz, dn_h) @ W_hh
-            dh_t *= RZ[t, :n, H:]                                 # through z straight to h
-            dh_t += mm[:n]
+        with step_threads(("gru", "backward", B, H, dtype.char)):
+            for t in reversed(plan.order):
+                n = ns[t]
+                dh_t = dh[:n]
+                dh_t += dout[t, :n]
+                xp.multiply(E4[t, :n], dh_t[:, None], out=dG4[t, :n])
+                xp.matmul(dG[t, :n, H:], w_hh, out=mm[:n])          # (dr, dz, dn_h) @ W_hh
+                dh_t *= RZ[t, :n, H:]                                 # through z straight to h
+                dh_t += mm[:n]
         dG2d = dG.reshape(T * B, 4 * H)
         # Input side: (dr, dz) feed rows r, z of W_ih and dn feeds rows n.
         parts = [(dG2d[:, H:3 * H], slice(0, 2 * H)), (dG2d[:, :H], slice(2 * H, 3 * H))]

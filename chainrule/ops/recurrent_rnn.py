@@ -3,7 +3,7 @@
     h' = tanh(W_ih x + b_ih + W_hh h + b_hh)      (or relu instead of tanh)
 """
 from .._backend import xp
-from .recurrent import FusedRecurrent, recurrent_operand
+from .recurrent import FusedRecurrent, recurrent_operand, step_threads
 
 
 class RNNFunction(FusedRecurrent):
@@ -37,20 +37,21 @@ class RNNFunction(FusedRecurrent):
         one = xp.ones((), x.dtype)
         w_hh_t = recurrent_operand(w_hh, B)
         p, q, ns = plan.p, plan.q, plan.ns
-        for t in plan.order:
-            n = ns[t]
-            z, h = Z[t, :n], S[t + q, :n]
-            xp.matmul(S[t + p, :n], w_hh_t, out=hh[:n])
-            z += hh[:n]
-            if relu:
-                xp.maximum(z, 0, out=h)
-                if save:
-                    xp.sign(h, out=z)      # 1 where h > 0; torch passes no gradient at 0
-            else:
-                xp.tanh(z, out=h)
-                if save:
-                    xp.multiply(h, h, out=z)
-                    xp.subtract(one, z, out=z)
+        with step_threads(("rnn", save, B, H, x.dtype.char)):
+            for t in plan.order:
+                n = ns[t]
+                z, h = Z[t, :n], S[t + q, :n]
+                xp.matmul(S[t + p, :n], w_hh_t, out=hh[:n])
+                z += hh[:n]
+                if relu:
+                    xp.maximum(z, 0, out=h)
+                    if save:
+                        xp.sign(h, out=z)      # 1 where h > 0; torch passes no gradient at 0
+                else:
+                    xp.tanh(z, out=h)
+                    if save:
+                        xp.multiply(h, h, out=z)
+                        xp.subtract(one, z, out=z)
         out, h_n = self._outputs(S)
         if save:
             self.x2d, self.S, self.w_ih, self.w_hh = x2d, S, w_ih, w_hh
@@ -62,11 +63,12 @@ class RNNFunction(FusedRecurrent):
         dout, dh = self._grad_carry(dout, dh_n)
         dZ = (xp.zeros if plan.gather is not None else xp.empty)((T, B, H), F.dtype)
         ns = plan.ns
-        for t in reversed(plan.order):
-            n = ns[t]
-            dh_t = dh[:n]
-            dh_t += dout[t, :n]
-            xp.multiply(dh_t, F[t, :n], out=dZ[t, :n])
-            xp.matmul(dZ[t, :n], w_hh, out=dh_t)
+        with step_threads(("rnn", "backward", B, H, F.dtype.char)):
+            for t in reversed(plan.order):
+                n = ns[t]
+                dh_t = dh[:n]
+                dh_t += dout[t, :n]
+                xp.multiply(dh_t, F[t, :n], out=dZ[t, :n])
+                xp.matmul(dZ[t, :n], w_hh, out=dh_t)
         dZ2d = dZ.reshape(T * B, H)
         return self._input_grads([(dZ2d, slice(None))], dZ2d, dh)

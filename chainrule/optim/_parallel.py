@@ -7,28 +7,33 @@ threads take pieces from one list until it is empty: when the machine is busy an
 starts late, the calling thread simply does more of the work, so a step is never slower than
 on one thread by more than the cost of cutting.
 
-Measured (Adam on the 670k weights of an MLP 784-512-512-10, idle 2-core machine, before the
+Measured (Adam on the 670k weights of an MLP 784-512-512-10, idle 2-core AMD EPYC, before the
 one-pass axpby of chainrule/_blas.py cut one thread's time to 0.70 ms): 0.86 ms per step on one
 thread, 0.58 ms on two; PyTorch 0.88 ms and 0.56-0.60 ms. On a busy machine a
 second thread hurts (0.95 ms against 0.86 ms): a helper that loses its core while holding the
 GIL stalls the caller. Inside a training step the optimizer runs right after the backward
-pass, while OpenBLAS's threads still spin on the other cores, and there one thread measured
-faster: the MLP training step took 1.06-1.07x PyTorch's time with one, 1.11-1.14x with two.
-So updates run on the calling thread unless CHAINRULE_NUM_THREADS asks for more (an explicit
-choice; OMP_NUM_THREADS, which sizes the BLAS pools, is not read here).
+pass, while OpenBLAS's threads may still spin on the other cores, and there one thread measured
+faster on that machine (MLP step 1.06-1.07x PyTorch's time with one, 1.11-1.14x with two),
+while on a 2-core Xeon the Adam update was a third of the step's main-thread time.
+
+Which wins thus depends on the CPU, on the BLAS's idle spin and on the load, so by default each
+optimizer's update is timed on its first steps both ways, inside the real training loop, and
+the faster is kept (chainrule/_autotune.py). CHAINRULE_NUM_THREADS (a count, or "auto": the
+CPUs this process may use, at most 8) or chainrule.set_num_threads fixes the count instead;
+OMP_NUM_THREADS, which sizes the BLAS pools, is not read here.
 
 Laying a whole group out in one flat array (parameters as views) to make a single call per
 step was tried and measured slower: the extra copy of the gradients costs more than the calls
 it saves (0.64 ms against 0.60 ms with two threads).
-
-The number of threads is ``CHAINRULE_NUM_THREADS`` (default 1; "auto" means the CPUs this
-process may use, at most 8).
 """
 import functools
 import itertools
 import os
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
+
+from .. import _autotune
 
 # Pieces smaller than this cost more in per-call overhead than a second core saves.
 MIN_PIECE = 1 << 16
@@ -36,10 +41,21 @@ MIN_PIECE = 1 << 16
 _pool = None
 _pool_size = 0
 _pool_pid = None
+_set_count = None  # from chainrule.set_num_threads
 
 
 def num_threads():
-    return _threads_for(os.environ.get("CHAINRULE_NUM_THREADS", "1"))
+    """The requested number of update threads, or None: measure (see the module docstring)."""
+    if _set_count is not None:
+        return _set_count
+    setting = os.environ.get("CHAINRULE_NUM_THREADS", "")
+    return _threads_for(setting) if setting not in ("", "measure") else None
+
+
+def set_threads(n):
+    """Update on ``n`` threads from now on (None: back to CHAINRULE_NUM_THREADS)."""
+    global _set_count
+    _set_count = None if n is None else max(1, int(n))
 
 
 @functools.lru_cache(maxsize=8)  # sched_getaffinity costs ~45 us: once, not every step
@@ -124,9 +140,23 @@ def run(kernel, jobs):
 
     ``arrays`` are same-shaped arrays (or None) that ``kernel`` reads and writes elementwise.
     """
-    n = num_threads()
     total = sum(arrays[0].size for arrays, _ in jobs)
-    pieces = _pieces(jobs, n) if n > 1 and total >= 2 * MIN_PIECE else ()
+    if total < 2 * MIN_PIECE:
+        _run_all(kernel, jobs)
+        return
+    n = num_threads()
+    if n is not None:
+        _run_split(kernel, jobs, n)
+        return
+    choice = _autotune.tuner(("optim", kernel, total, len(jobs)))
+    option = choice.option()
+    start = time.perf_counter()
+    _run_split(kernel, jobs, 1 if option == 0 else _threads_for("auto"))
+    choice.record(option, time.perf_counter() - start)
+
+
+def _run_split(kernel, jobs, n):
+    pieces = _pieces(jobs, n) if n > 1 else ()
     if len(pieces) < 2:
         _run_all(kernel, jobs)
         return

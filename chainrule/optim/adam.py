@@ -86,12 +86,10 @@ def adam_kernel(w, g, m, v, vmax, tmp, gbuf, lr, beta1, beta2, eps, weight_decay
                 maximize, step):
     """One Adam step on arrays, all in place (``tmp``, ``gbuf``: scratch; ``vmax``: None unless
     amsgrad)."""
-    if decoupled:
-        if weight_decay != 0:
-            w *= 1 - lr * weight_decay
-        g = direction(w, g, gbuf, 0, maximize)
-    else:
-        g = direction(w, g, gbuf, weight_decay, maximize)
+    # AdamW's shrink w *= 1 - lr wd is folded into the final axpby (one pass fewer): the
+    # update itself does not read w, so shrinking first or within the last pass is the same.
+    shrink = 1 - lr * weight_decay if decoupled else 1
+    g = direction(w, g, gbuf, 0 if decoupled else weight_decay, maximize)
     # m = beta1 m + (1 - beta1) g and v = beta2 v + (1 - beta2) g^2: each axpby is one pass.
     axpby(1 - beta1, g, beta1, m, tmp)
     xp.multiply(g, g, out=tmp)
@@ -106,7 +104,7 @@ def adam_kernel(w, g, m, v, vmax, tmp, gbuf, lr, beta1, beta2, eps, weight_decay
     xp.sqrt(v, out=tmp)
     tmp += eps * bias_correction2_sqrt
     xp.divide(m, tmp, out=tmp)
-    axpby(-lr * bias_correction2_sqrt / bias_correction1, tmp, 1, w, tmp)
+    axpby(-lr * bias_correction2_sqrt / bias_correction1, tmp, shrink, w, tmp)
 
 
 def lerp_(a, b, weight, tmp):

@@ -88,6 +88,10 @@ class SGD(Optimizer):
 def sgd_kernel(w, g, buf, tmp, gbuf, lr, momentum, dampening, weight_decay, nesterov, maximize,
                l1, first):
     """One SGD step on arrays, in place (``buf``: momentum buffer or None; ``first``: fill it)."""
+    if buf is None and l1 == 0:
+        # w - lr (g + wd w) = (1 - lr wd) w - lr g: one pass instead of three
+        axpby(lr if maximize else -lr, g, 1 - lr * weight_decay, w, tmp)
+        return
     d = direction(w, g, gbuf, weight_decay, maximize)
     if buf is not None:
         if first:
@@ -96,8 +100,9 @@ def sgd_kernel(w, g, buf, tmp, gbuf, lr, momentum, dampening, weight_decay, nest
         else:
             axpby(1 - dampening, d, momentum, buf, tmp)
         if nesterov:
-            xp.multiply(buf, momentum, out=tmp)
-            d = xp.add(d, tmp, out=tmp)
+            # w -= lr (d + momentum buf), as two one-pass axpbys into w
+            axpby(-lr, d, 1, w, tmp)
+            d, lr = buf, lr * momentum
         else:
             d = buf
     axpby(-lr, d, 1, w, tmp)

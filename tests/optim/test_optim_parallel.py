@@ -37,4 +37,15 @@ def test_thread_count_comes_from_the_environment(monkeypatch):
     assert _parallel.num_threads() >= 1
     monkeypatch.delenv("CHAINRULE_NUM_THREADS")
     monkeypatch.setenv("OMP_NUM_THREADS", "4")  # sizes the BLAS pools, not the updates
-    assert _parallel.num_threads() == 1
+    assert _parallel.num_threads() is None     # measured
+
+
+def test_measured_choice_updates_every_element_once(monkeypatch):
+    from chainrule import _autotune
+    monkeypatch.delenv("CHAINRULE_NUM_THREADS", raising=False)
+    monkeypatch.setattr(_autotune, "FORCE", None)
+    a = np.zeros(3 * _parallel.MIN_PIECE + 7)
+    for step in range(1, 2 * _autotune.TRIALS + 2):   # both options tried, then one kept
+        _parallel.run(_add_one, [((a,), (1.0,))])
+        np.testing.assert_array_equal(a, step)
+    assert _autotune.tuner(("optim", _add_one, a.size, 1)).best in (0, 1)

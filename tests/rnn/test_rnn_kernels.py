@@ -181,3 +181,22 @@ def test_one_bias_only_matches_reference(kind, which):
     ref = run(reference, kind, arrays, reverse=True)
     assert_close(ours[0], ref[0], what="outputs")
     assert_close(ours[1], ref[1], what="grads")
+
+
+@pytest.mark.parametrize("exp2", [False, True])
+@pytest.mark.parametrize("batch", [1, 3])
+def test_lstm_inference_loop_float32_both_exp_forms(monkeypatch, exp2, batch):
+    # the no-grad loop computes the gates negated, with exp or exp2 (whichever is faster on
+    # the CPU): both forms must match the training loop to float32 rounding, c_n included
+    from chainrule.ops import recurrent_lstm
+    monkeypatch.setattr(recurrent_lstm, "EXP2_FASTER", exp2)
+    arrays = [a.astype(np.float32)
+              for a in layer_arrays("lstm", 7, batch, 3, 4, np.random.default_rng(9))]
+    arrays[0] *= 4  # saturate some gates
+    tensors = [cr.tensor(a, requires_grad=True) for a in arrays]
+    with_grad = fused("lstm", *tensors)
+    with cr.no_grad():
+        without = fused("lstm", *tensors)
+    assert len(without) == 3
+    for a, b in zip(with_grad, without):
+        np.testing.assert_allclose(b._data, a._data, rtol=2e-6, atol=2e-6)
