@@ -3,6 +3,7 @@ thread count restored afterwards."""
 import numpy as np
 import pytest
 
+from chainrule import _threads
 from chainrule.ops import _bmm
 
 
@@ -14,9 +15,8 @@ def test_bmm_matches_matmul(monkeypatch, rng, a_shape, b_shape):
     monkeypatch.setattr(_bmm, "MIN_WORK", 1)
     a = rng.standard_normal(a_shape).astype(np.float32)
     b = rng.standard_normal(b_shape).astype(np.float32)
-    before = _bmm._GET_THREADS() if _bmm._GET_THREADS else None
+    before = _threads.get_blas_threads()
     out = _bmm.bmm(a, np.swapaxes(np.swapaxes(b, -1, -2).copy(), -1, -2))   # a strided operand
     np.testing.assert_allclose(out, a @ b, rtol=1e-5, atol=1e-5)
     assert out.shape == (a @ b).shape and out.dtype == np.float32
-    if before is not None:
-        assert _bmm._GET_THREADS() == before
+    assert _threads.get_blas_threads() == before
