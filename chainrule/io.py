@@ -26,10 +26,10 @@ import io as _stdio
 import json
 import math
 import os
-import tempfile
 import struct
 import zlib
 
+from ._atomic_file import write_atomically
 from ._backend import xp
 from ._device import check_device
 from .tensor import Tensor
@@ -124,61 +124,6 @@ def _encode(obj):
     return enc.tensors, {_META_KEY: meta}
 
 
-def _fsync_dir(directory):
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:  # e.g. Windows cannot open a directory; rename is still atomic there
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def _file_mode(path):
-    """The permissions a plain open() would give (mkstemp makes 0600): the old file's if one
-    is being replaced, else 0666 less the umask."""
-    try:
-        return os.stat(path).st_mode & 0o7777
-    except OSError:
-        mask = os.umask(0)
-        os.umask(mask)
-        return 0o666 & ~mask
-
-
-def _pid_alive(pid):
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:          # e.g. PermissionError: it exists, under another user
-        return True
-    return True
-
-
-def _remove_stale_temporaries(directory, base):
-    """Delete ``.BASE.PID.*.tmp`` files left by saves to the same target that were killed
-    mid-write (their process is gone). Temporaries of a live process (another save in
-    progress) are kept. Skipped on Windows, where os.kill cannot probe a process."""
-    if os.name == "nt":
-        return
-    prefix = "." + base + "."
-    try:
-        names = [n for n in os.listdir(directory) if n.startswith(prefix) and n.endswith(".tmp")]
-    except OSError:
-        return
-    for name in names:
-        pid = name[len(prefix):].split(".", 1)[0]
-        if pid.isdigit() and (int(pid) == os.getpid() or _pid_alive(int(pid))):
-            continue
-        try:
-            os.unlink(os.path.join(directory, name))
-        except OSError:
-            pass
-
-
 def _is_file_object(f):
     return hasattr(f, "write") or hasattr(f, "read")
 
@@ -210,26 +155,8 @@ def save(obj, f):
                             "text one")
         f.write(st_save(tensors, metadata=meta))
         return
-    path = os.fspath(f)
-    directory = os.path.dirname(os.path.abspath(path))
-    base = os.path.basename(path)
-    _remove_stale_temporaries(directory, base)
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{base}.{os.getpid()}.", suffix=".tmp")
-    try:
-        os.close(fd)
-        st_save_file(tensors, tmp, metadata=meta)  # streams each array's memory to the file
-        with open(tmp, "r+b") as out:
-            os.fsync(out.fileno())
-        os.chmod(tmp, _file_mode(path))
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-    _fsync_dir(directory)
-
+    # streams each array's memory into the temporary file
+    write_atomically(os.fspath(f), lambda tmp: st_save_file(tensors, tmp, metadata=meta))
 
 
 # ---- load ---------------------------------------------------------------------------------------
