@@ -2,7 +2,7 @@
 from .._backend import xp
 from .._blas import axpby
 from . import _parallel as parallel
-from .optimizer import Optimizer, check_betas, check_number, direction
+from .optimizer import Optimizer, check_adam_group, direction
 
 
 class Adam(Optimizer):
@@ -53,11 +53,7 @@ class Adam(Optimizer):
 
     def _check_group(self, group):
         name = self._name
-        check_number(name, "lr", group["lr"], lambda v: v >= 0, "lr >= 0", "learning rate")
-        check_number(name, "eps", group["eps"], lambda v: v >= 0, "eps >= 0", "epsilon value")
-        check_betas(name, group["betas"])
-        check_number(name, "weight_decay", group["weight_decay"], lambda v: v >= 0,
-                     "weight_decay >= 0", "weight_decay value")
+        check_adam_group(name, group)
 
     def _update(self, group, params):
         lr, eps, weight_decay = group["lr"], group["eps"], group["weight_decay"]

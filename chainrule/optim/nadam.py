@@ -3,7 +3,7 @@ from .._backend import xp
 from .._blas import axpby
 from . import _parallel as parallel
 from .adam import lerp_
-from .optimizer import Optimizer, check_betas, check_number, direction
+from .optimizer import Optimizer, check_adam_group, check_number, direction
 
 
 class NAdam(Optimizer):
@@ -55,11 +55,7 @@ class NAdam(Optimizer):
 
     def _check_group(self, group):
         name = "NAdam"
-        check_number(name, "lr", group["lr"], lambda v: v >= 0, "lr >= 0", "learning rate")
-        check_number(name, "eps", group["eps"], lambda v: v >= 0, "eps >= 0", "epsilon value")
-        check_betas(name, group["betas"])
-        check_number(name, "weight_decay", group["weight_decay"], lambda v: v >= 0,
-                     "weight_decay >= 0", "weight_decay value")
+        check_adam_group(name, group)
         check_number(name, "momentum_decay", group["momentum_decay"], lambda v: v >= 0,
                      "momentum_decay >= 0", "momentum_decay value")
 

@@ -310,3 +310,13 @@ def check_betas(opt, betas):
     for i, b in enumerate(betas):
         check_number(opt, f"betas[{i}]", b, lambda v: 0 <= v < 1, f"0 <= betas[{i}] < 1",
                      f"beta parameter at index {i}")
+
+
+def check_adam_group(opt, group):
+    """The checks Adam and its relatives share: lr, eps and weight_decay non-negative, betas a
+    pair in [0, 1)."""
+    check_number(opt, "lr", group["lr"], lambda v: v >= 0, "lr >= 0", "learning rate")
+    check_number(opt, "eps", group["eps"], lambda v: v >= 0, "eps >= 0", "epsilon value")
+    check_betas(opt, group["betas"])
+    check_number(opt, "weight_decay", group["weight_decay"], lambda v: v >= 0,
+                 "weight_decay >= 0", "weight_decay value")

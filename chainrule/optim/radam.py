@@ -4,7 +4,7 @@ from .._backend import xp
 from .._blas import axpby
 from . import _parallel as parallel
 from .adam import lerp_
-from .optimizer import Optimizer, check_betas, check_number, direction
+from .optimizer import Optimizer, check_adam_group, direction
 
 
 class RAdam(Optimizer):
@@ -57,11 +57,7 @@ class RAdam(Optimizer):
 
     def _check_group(self, group):
         name = "RAdam"
-        check_number(name, "lr", group["lr"], lambda v: v >= 0, "lr >= 0", "learning rate")
-        check_number(name, "eps", group["eps"], lambda v: v >= 0, "eps >= 0", "epsilon value")
-        check_betas(name, group["betas"])
-        check_number(name, "weight_decay", group["weight_decay"], lambda v: v >= 0,
-                     "weight_decay >= 0", "weight_decay value")
+        check_adam_group(name, group)
 
     def _update(self, group, params):
         lr, weight_decay, maximize = group["lr"], group["weight_decay"], group["maximize"]
