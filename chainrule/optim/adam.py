@@ -114,6 +114,23 @@ def lerp_(a, b, weight, tmp):
         xp.subtract(b, tmp, out=a)
 
 
+def decay_and_moments_(w, g, m, v, tmp, gbuf, lr, beta1, beta2, weight_decay, decoupled,
+                       maximize):
+    """The start of an Adam-family step (NAdam, RAdam), in place: weight decay (decoupled:
+    w *= 1 - lr * wd; else g + wd * w), the sign for maximize, then m <- lerp(m, g, 1 - beta1)
+    and v <- beta2 v + (1 - beta2) g^2. Returns the direction g used."""
+    if decoupled:
+        if weight_decay != 0:
+            w *= 1 - lr * weight_decay
+        g = direction(w, g, gbuf, 0, maximize)
+    else:
+        g = direction(w, g, gbuf, weight_decay, maximize)
+    lerp_(m, g, 1 - beta1, tmp)
+    xp.multiply(g, g, out=tmp)
+    axpby(1 - beta2, tmp, beta2, v, tmp)
+    return g
+
+
 class AdamW(Adam):
     r"""AdamW: Adam whose weight decay shrinks the weights directly instead of adding
     :math:`\lambda w` to the gradient, so it is not rescaled by the adaptive denominator.

@@ -1,9 +1,8 @@
 """NAdam: Adam with Nesterov momentum, and a momentum that warms up over the first steps."""
 from .._backend import xp
-from .._blas import axpby
 from . import _parallel as parallel
-from .adam import lerp_
-from .optimizer import Optimizer, check_adam_group, check_number, direction
+from .adam import decay_and_moments_
+from .optimizer import Optimizer, check_adam_group, check_number
 
 
 class NAdam(Optimizer):
@@ -95,15 +94,8 @@ class NAdam(Optimizer):
 def nadam_kernel(w, g, m, v, tmp, tmp2, gbuf, lr, beta1, beta2, eps, weight_decay, decoupled,
                  maximize, bias_correction2, grad_scale, avg_scale):
     """One NAdam step on arrays, in place (``tmp``, ``tmp2``, ``gbuf``: scratch)."""
-    if decoupled:
-        if weight_decay != 0:
-            w *= 1 - lr * weight_decay
-        g = direction(w, g, gbuf, 0, maximize)
-    else:
-        g = direction(w, g, gbuf, weight_decay, maximize)
-    lerp_(m, g, 1 - beta1, tmp)
-    xp.multiply(g, g, out=tmp)
-    axpby(1 - beta2, tmp, beta2, v, tmp)
+    g = decay_and_moments_(w, g, m, v, tmp, gbuf, lr, beta1, beta2, weight_decay, decoupled,
+                           maximize)
     xp.divide(v, bias_correction2, out=tmp)
     xp.sqrt(tmp, out=tmp)
     tmp += eps

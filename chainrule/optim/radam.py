@@ -1,10 +1,9 @@
 """RAdam: Adam whose adaptive step is switched on, and scaled, by how reliable the running
 variance estimate already is (no warm-up schedule needed)."""
 from .._backend import xp
-from .._blas import axpby
 from . import _parallel as parallel
-from .adam import lerp_
-from .optimizer import Optimizer, check_adam_group, direction
+from .adam import decay_and_moments_
+from .optimizer import Optimizer, check_adam_group
 
 
 class RAdam(Optimizer):
@@ -92,15 +91,8 @@ def rectification(beta2, step):
 def radam_kernel(w, g, m, v, tmp, tmp2, gbuf, lr, beta1, beta2, eps, weight_decay, decoupled,
                  maximize, step):
     """One RAdam step on arrays, in place (``tmp``, ``tmp2``, ``gbuf``: scratch)."""
-    if decoupled:
-        if weight_decay != 0:
-            w *= 1 - lr * weight_decay
-        g = direction(w, g, gbuf, 0, maximize)
-    else:
-        g = direction(w, g, gbuf, weight_decay, maximize)
-    lerp_(m, g, 1 - beta1, tmp)
-    xp.multiply(g, g, out=tmp)
-    axpby(1 - beta2, tmp, beta2, v, tmp)
+    g = decay_and_moments_(w, g, m, v, tmp, gbuf, lr, beta1, beta2, weight_decay, decoupled,
+                           maximize)
     # PyTorch's roundings: (m / bc1) * lr, times sqrt(bc2) * (1 / (sqrt(v) + eps)), times r_t
     xp.divide(m, 1 - beta1 ** step, out=tmp)
     tmp *= lr
