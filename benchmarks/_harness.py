@@ -121,3 +121,41 @@ def print_table(title, rows, reference="PyTorch"):
         tgt = f"<= {target}" if target else ""
         print(f"| {name} | {fmt_time(ours)} | {fmt_time(theirs) if theirs else 'n/a'} | "
               f"{ratio} | {tgt} |")
+
+
+# ---- peak memory, measured in fresh processes --------------------------------------------------
+_MEMORY_SCRIPT = r"""
+import importlib, json, sys
+sys.path.insert(0, {root!r})
+suite, lib_name, workload = sys.argv[1:4]
+if lib_name == "torch":
+    import torch as lib
+    lib.set_num_threads(2)
+else:
+    import chainrule as lib
+lib.manual_seed(0)
+step = importlib.import_module("benchmarks." + suite).memory_step(lib, workload)
+def status_kb(field):
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field):
+                return int(line.split()[1])
+# VmHWM (this process's peak resident set) rather than ru_maxrss, which Linux carries over
+# from the parent across fork + exec and so would count the benchmark runner's own memory.
+before = status_kb("VmRSS")
+for _ in range(5):
+    step()
+print(json.dumps({{"growth_kb": status_kb("VmHWM") - before}}))
+"""
+
+
+def peak_memory(suite, lib_name, workload):
+    """Bytes the resident set grows by over 5 steps of ``benchmarks.<suite>.memory_step(lib,
+    workload)`` in a fresh process ("chainrule" or "torch")."""
+    import json
+    import subprocess
+    import sys
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    out = subprocess.run([sys.executable, "-c", _MEMORY_SCRIPT.format(root=root), suite,
+                          lib_name, workload], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])["growth_kb"] * 1024

@@ -11,14 +11,11 @@
 Achieved GFLOP/s of each row is reported against the GEMM ceiling: one bare NumPy matrix
 product of the same total size as the row's convolutions, timed here.
 """
-import json
-import os
-import subprocess
 import sys
 
 import numpy as np
 
-from benchmarks._harness import compare, try_torch
+from benchmarks._harness import compare, peak_memory, try_torch
 
 LENET_BATCH, RES_BATCH, RES_CH, RES_HW = 64, 32, 64, 32
 
@@ -112,38 +109,11 @@ def gemm_ceiling(m, k, n):
 
 
 # ---- peak memory in fresh processes -----------------------------------------------------------
-MEMORY_SCRIPT = r"""
-import json, sys
-sys.path.insert(0, {root!r})
-lib_name, workload = sys.argv[1], sys.argv[2]
-if lib_name == "torch":
-    import torch as lib
-    lib.set_num_threads(2)
-else:
-    import chainrule as lib
-from benchmarks import conv as c
-lib.manual_seed(0)
-if workload == "lenet":
-    step = c.lenet_step(lib, c.make_lenet(lib))
-else:
-    step = c.forward_backward(lib, c.make_block(lib))
-def status_kb(field):
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith(field):
-                return int(line.split()[1])
-before = status_kb("VmRSS")
-for _ in range(5):
-    step()
-print(json.dumps({{"growth_kb": status_kb("VmHWM") - before}}))
-"""
-
-
-def peak_memory(lib_name, workload):
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    out = subprocess.run([sys.executable, "-c", MEMORY_SCRIPT.format(root=root), lib_name,
-                          workload], capture_output=True, text=True, check=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])["growth_kb"] * 1024
+def memory_step(lib, workload):
+    """The step whose peak memory _harness.peak_memory measures."""
+    if workload == "lenet":
+        return lenet_step(lib, make_lenet(lib))
+    return forward_backward(lib, make_block(lib))
 
 
 # ---- the table ----------------------------------------------------------------------------------
@@ -205,8 +175,8 @@ def run(quick=False):
     if torch and have_layers and not quick:
         for workload, name in (("lenet", "LeNet training peak memory"),
                                ("block", "ResNet block peak memory")):
-            _MEMORY.append((name, peak_memory("chainrule", workload),
-                            peak_memory("torch", workload)))
+            _MEMORY.append((name, peak_memory("conv", "chainrule", workload),
+                            peak_memory("conv", "torch", workload)))
     return rows
 
 

@@ -11,13 +11,10 @@
 Each workload's achieved FLOP/s is reported against this machine's float32 matrix-multiply rate
 through NumPy, the ceiling a NumPy library can reach.
 """
-import json
-import subprocess
-import sys
 
 import numpy as np
 
-from benchmarks._harness import compare, fmt_time, try_torch
+from benchmarks._harness import compare, fmt_time, peak_memory, try_torch
 
 VOCAB, EMBED, HIDDEN, SEQ, BATCH = 65, 64, 256, 50, 32
 MLP_SIZES = (784, 512, 512, 10)
@@ -114,41 +111,15 @@ def numpy_gemm_rate():
 
 
 # ---- peak memory, measured in fresh processes --------------------------------------------------
-MEMORY_SCRIPT = r"""
-import json, sys
-sys.path.insert(0, {root!r})
-lib_name, workload = sys.argv[1], sys.argv[2]
-if lib_name == "torch":
-    import torch as lib
-    lib.set_num_threads(2)
-else:
-    import chainrule as lib
-from benchmarks import workloads as w
-if workload == "mlp":
-    model = w.make_mlp(lib); x, y = w.mlp_data(lib); step = w.train_step_fn(lib, model, x, y)
-else:
-    model = w.make_lm(lib, "LSTM"); x, y = w.lm_data(lib)
-    step = w.train_step_fn(lib, model, x, y, clip=5.0)
-def status_kb(field):
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith(field):
-                return int(line.split()[1])
-# VmHWM (this process's peak resident set) rather than ru_maxrss, which Linux carries over
-# from the parent across fork + exec and so would count the benchmark runner's own memory.
-before = status_kb("VmRSS")
-for _ in range(5):
-    step()
-print(json.dumps({{"growth_kb": status_kb("VmHWM") - before}}))
-"""
-
-
-def peak_memory(lib_name, workload):
-    import os
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    out = subprocess.run([sys.executable, "-c", MEMORY_SCRIPT.format(root=root), lib_name,
-                          workload], capture_output=True, text=True, check=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])["growth_kb"] * 1024
+def memory_step(lib, workload):
+    """The step whose peak memory _harness.peak_memory measures."""
+    if workload == "mlp":
+        model = make_mlp(lib)
+        x, y = mlp_data(lib)
+        return train_step_fn(lib, model, x, y)
+    model = make_lm(lib, "LSTM")
+    x, y = lm_data(lib)
+    return train_step_fn(lib, model, x, y, clip=5.0)
 
 
 # ---- the table ---------------------------------------------------------------------------------
@@ -217,7 +188,8 @@ def run(quick=False):
     if torch and not quick:
         for workload, name in (("mlp", "MLP training peak memory"),
                                ("lstm", "LSTM training peak memory")):
-            ours, theirs = peak_memory("chainrule", workload), peak_memory("torch", workload)
+            ours = peak_memory("workloads", "chainrule", workload)
+            theirs = peak_memory("workloads", "torch", workload)
             _MEMORY_NOTES.append((name, ours, theirs))
     return rows
 
