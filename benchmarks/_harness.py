@@ -60,7 +60,7 @@ def machine_notes():
 
 
 def _optimizer_threads():
-    from chainrule.optim import _parallel
+    from chainrule import _parallel
     n = _parallel.num_threads()
     return "measured (one or all) per optimizer" if n is None else n
 

@@ -6,7 +6,7 @@ call. A last row steps 200 small tensors, where the per-tensor overhead shows.
 chainrule updates on the calling thread by default, which measured faster inside a training
 step (OpenBLAS's threads still spin there after the backward pass); CHAINRULE_NUM_THREADS=2
 splits large parameters over two threads, which is faster for the step alone (Adam 0.64 ms
-against 0.87 ms; see chainrule/optim/_parallel.py). On a machine busy with other work the
+against 0.87 ms; see chainrule/_parallel.py). On a machine busy with other work the
 timings spread; the harness alternates the two libraries so they share the noise, but run it
 on an idle machine.
 """

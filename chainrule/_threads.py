@@ -104,9 +104,9 @@ def blas_info():
 
 def set_num_threads(n):
     """torch.set_num_threads: the threads used for intra-op parallelism, here OpenBLAS's
-    products and the optimizers' elementwise updates (chainrule/optim/_parallel.py)."""
+    products and the optimizers' elementwise updates (chainrule/_parallel.py)."""
     set_blas_threads(n)
-    from .optim import _parallel
+    from . import _parallel
     _parallel.set_threads(int(n))
 
 

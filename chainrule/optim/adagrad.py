@@ -1,7 +1,7 @@
 """Adagrad: per-coordinate steps shrinking with the sum of past squared gradients."""
 from .._backend import xp
 from .._blas import axpby
-from . import _parallel as parallel
+from .. import _parallel as parallel
 from .optimizer import Optimizer, check_number, direction
 
 

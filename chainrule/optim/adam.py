@@ -1,7 +1,7 @@
 """Adam and AdamW: adaptive moment estimation, with L2 or decoupled weight decay."""
 from .._backend import xp
 from .._blas import axpby
-from . import _parallel as parallel
+from .. import _parallel as parallel
 from .optimizer import Optimizer, check_adam_group, direction
 
 

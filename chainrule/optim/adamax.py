@@ -1,6 +1,6 @@
 """Adamax: Adam with the second moment replaced by an exponentially weighted infinity norm."""
 from .._backend import xp
-from . import _parallel as parallel
+from .. import _parallel as parallel
 from .adam import lerp_
 from .optimizer import Optimizer, check_adam_group, direction
 

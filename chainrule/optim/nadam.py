@@ -1,6 +1,6 @@
 """NAdam: Adam with Nesterov momentum, and a momentum that warms up over the first steps."""
 from .._backend import xp
-from . import _parallel as parallel
+from .. import _parallel as parallel
 from .adam import decay_and_moments_
 from .optimizer import Optimizer, check_adam_group, check_number
 

@@ -1,7 +1,7 @@
 """RAdam: Adam whose adaptive step is switched on, and scaled, by how reliable the running
 variance estimate already is (no warm-up schedule needed)."""
 from .._backend import xp
-from . import _parallel as parallel
+from .. import _parallel as parallel
 from .adam import decay_and_moments_
 from .optimizer import Optimizer, check_adam_group
 

@@ -2,7 +2,7 @@
 from .._backend import xp
 from .._blas import axpby
 from ..tensor import Tensor
-from . import _parallel as parallel
+from .. import _parallel as parallel
 from .optimizer import Optimizer, check_number, direction
 
 

@@ -4,7 +4,7 @@ import pytest
 
 import chainrule as cr
 from chainrule import _threads
-from chainrule.optim import _parallel
+from chainrule import _parallel
 
 
 @pytest.fixture

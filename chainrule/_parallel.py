@@ -1,8 +1,10 @@
-"""Run the optimizers' in-place elementwise updates on several threads.
+"""Run in-place kernels over disjoint slices of arrays on several threads: the optimizers'
+elementwise updates and the normalisation layers' row kernels.
 
-NumPy releases the GIL inside its loops, so threads updating disjoint slices of the same arrays
-run at the same time. Every optimizer update is elementwise, so a large parameter can be cut
-into contiguous pieces, each updated by the same kernel. The calling thread and the helper
+NumPy releases the GIL inside its loops, so threads working on disjoint slices of the same
+arrays run at the same time. Every optimizer update is elementwise, so a large parameter can be
+cut into contiguous pieces, each updated by the same kernel; a layer norm treats each row on
+its own, so its arrays are cut into blocks of whole rows (``run_rows``). The calling thread and the helper
 threads take pieces from one list until it is empty: when the machine is busy and a helper
 starts late, the calling thread simply does more of the work, so a step is never slower than
 on one thread by more than the cost of cutting.
@@ -33,7 +35,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from .. import _autotune
+from . import _autotune
 
 # Pieces smaller than this cost more in per-call overhead than a second core saves.
 MIN_PIECE = 1 << 16
@@ -78,22 +80,27 @@ def _helpers(n):
 
 
 def _pieces(jobs, n_threads):
-    """Cut each large C-contiguous job into up to ``n_threads`` contiguous pieces (more pieces
-    balance a busy machine better but cost more calls; fewer measured faster)."""
+    """Cut each large job into up to ``n_threads`` pieces along the first axis of its arrays
+    (C-contiguous, so every piece is too; more pieces balance a busy machine better but cost
+    more calls; fewer measured faster)."""
     pieces = []
     for arrays, args in jobs:
-        size = arrays[0].size
-        k = min(n_threads, size // MIN_PIECE)
+        rows = arrays[0].shape[0]
+        k = min(n_threads, arrays[0].size // MIN_PIECE, rows)
         if k < 2 or not all(a is None or a.flags.c_contiguous for a in arrays):
             pieces.append((arrays, args))
             continue
-        flat = [None if a is None else a.reshape(-1) for a in arrays]
-        bounds = [size * i // k for i in range(k + 1)]
-        pieces += [([None if a is None else a[lo:hi] for a in flat], args)
+        bounds = [rows * i // k for i in range(k + 1)]
+        pieces += [([None if a is None else a[lo:hi] for a in arrays], args)
                    for lo, hi in zip(bounds, bounds[1:])]
     # largest first, so the last pieces taken are small and the threads finish together
     pieces.sort(key=lambda piece: -piece[0][0].size)
     return pieces
+
+
+def _flat(a):
+    """A C-contiguous array as 1-D (a view), anything else as it is (it will not be cut)."""
+    return a.reshape(-1) if a is not None and a.flags.c_contiguous else a
 
 
 def _run_all(kernel, jobs):
@@ -140,6 +147,16 @@ def run(kernel, jobs):
 
     ``arrays`` are same-shaped arrays (or None) that ``kernel`` reads and writes elementwise.
     """
+    _run_measured(kernel, [([_flat(a) for a in arrays], args) for arrays, args in jobs])
+
+
+def run_rows(kernel, arrays, *args):
+    """Call ``kernel(*arrays, *args)`` in place, ``arrays`` (or None) cut into blocks of whole
+    rows (their first axis): ``kernel`` must treat each row on its own."""
+    _run_measured(kernel, [(arrays, args)])
+
+
+def _run_measured(kernel, jobs):
     total = sum(arrays[0].size for arrays, _ in jobs)
     if total < 2 * MIN_PIECE:
         _run_all(kernel, jobs)
@@ -148,7 +165,7 @@ def run(kernel, jobs):
     if n is not None:
         _run_split(kernel, jobs, n)
         return
-    choice = _autotune.tuner(("optim", kernel, total, len(jobs)))
+    choice = _autotune.tuner(("threads", kernel, total, len(jobs)))
     option = choice.option()
     start = time.perf_counter()
     _run_split(kernel, jobs, 1 if option == 0 else _threads_for("auto"))

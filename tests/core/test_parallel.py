@@ -3,7 +3,7 @@ reach the caller, and non-contiguous arrays fall back to one thread."""
 import numpy as np
 import pytest
 
-from chainrule.optim import _parallel
+from chainrule import _parallel
 
 
 def _add_one(a, scale):
@@ -48,4 +48,23 @@ def test_measured_choice_updates_every_element_once(monkeypatch):
     for step in range(1, 2 * _autotune.TRIALS + 2):   # both options tried, then one kept
         _parallel.run(_add_one, [((a,), (1.0,))])
         np.testing.assert_array_equal(a, step)
-    assert _autotune.tuner(("optim", _add_one, a.size, 1)).best in (0, 1)
+    assert _autotune.tuner(("threads", _add_one, a.size, 1)).best in (0, 1)
+
+
+def _scale_rows(a, factor, out, by):
+    # a kernel that is wrong unless every block holds whole rows: each row scaled by its sum
+    np.multiply(a, a.sum(axis=1, keepdims=True) * by, out=out)
+    factor[...] = a.sum(axis=1, keepdims=True)
+
+
+@pytest.mark.parametrize("threads", [1, 2, 3])
+def test_run_rows_cuts_whole_rows(threads):
+    a = np.random.default_rng(0).standard_normal((1001, 257))
+    out, factor = np.empty_like(a), np.empty((1001, 1))
+    _parallel.set_threads(threads)
+    try:
+        _parallel.run_rows(_scale_rows, [a, factor, out], 2.0)
+    finally:
+        _parallel.set_threads(None)
+    np.testing.assert_allclose(out, a * a.sum(axis=1, keepdims=True) * 2.0)
+    np.testing.assert_allclose(factor, a.sum(axis=1, keepdims=True))
