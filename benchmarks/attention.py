@@ -9,6 +9,8 @@
    clipping at 1, AdamW.
 
 Each model is written once against the shared torch-style API (``lib`` is chainrule or torch).
+SDPA and the GPT step are followed by their floors (benchmarks/floors_layers.py): the same
+matrix products (and, for SDPA, the fewest softmax passes) in bare NumPy, in the same rounds.
 """
 import os
 import sys
@@ -18,6 +20,7 @@ if "numpy" not in sys.modules:
 
 import numpy as np  # noqa: E402
 
+from benchmarks import floors_layers as floors  # noqa: E402
 from benchmarks._harness import compare, print_table, time_call, try_torch  # noqa: E402
 import chainrule as cr  # noqa: E402
 
@@ -95,21 +98,29 @@ def gpt_step(lib):
 
 
 WORKLOADS = [
-    ("SDPA causal fwd+bwd (8x8 heads, seq 256, dim 64)", sdpa_step, 1.1),
-    ("TransformerEncoderLayer fwd+bwd (d 256, seq 128, batch 16)", encoder_layer_step, 1.2),
-    ("GPT training step (4 layers, d 128, block 128, batch 16)", gpt_step, 1.25),
+    ("SDPA causal fwd+bwd (8x8 heads, seq 256, dim 64)", sdpa_step, 1.1,
+     lambda: {"products alone": floors.sdpa_causal(8, 8, 256, 64),
+              "products + softmax passes": floors.sdpa_causal(8, 8, 256, 64, softmax=True)}),
+    ("TransformerEncoderLayer fwd+bwd (d 256, seq 128, batch 16)", encoder_layer_step, 1.2,
+     dict),
+    ("GPT training step (4 layers, d 128, block 128, batch 16)", gpt_step, 1.25,
+     lambda: {"products and AdamW alone": floors.gpt_step(BATCH, BLOCK)}),
 ]
 
 
 def run(quick=False):
     torch = try_torch()
     rows = []
-    for name, make, target in WORKLOADS:
+    for name, make, target, make_floors in WORKLOADS:
         contenders = {"chainrule": make(cr)}
         if torch:
             contenders["torch"] = make(torch)
-        t = compare(contenders, rounds=5 if quick else 15, number=_calls_per_round(contenders))
+        number = _calls_per_round(contenders)
+        found = make_floors()
+        contenders.update(found)
+        t = compare(contenders, rounds=5 if quick else 15, number=number)
         rows.append((name, t["chainrule"], t.get("torch"), target))
+        rows.extend((f"floor: {label}", t[label], t.get("torch"), target) for label in found)
     return rows
 
 

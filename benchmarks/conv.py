@@ -9,12 +9,15 @@
 4. Peak memory of 1 and 2 (resident-set growth in a fresh process, as benchmarks.workloads).
 
 Achieved GFLOP/s of each row is reported against the GEMM ceiling: one bare NumPy matrix
-product of the same total size as the row's convolutions, timed here.
+product of the same total size as the row's convolutions, timed here. The ResNet block and the
+lone convolution are followed by their floors (benchmarks/floors_layers.py), timed in the same
+rounds: their matrix products alone, and with the padding and window copies that feed them.
 """
 import sys
 
 import numpy as np
 
+from benchmarks import floors_layers as floors
 from benchmarks._harness import compare, peak_memory, try_torch
 
 LENET_BATCH, RES_BATCH, RES_CH, RES_HW = 64, 32, 64, 32
@@ -132,7 +135,8 @@ def run(quick=False):
     _NOTES.append(f"GEMM ceiling: (32768 x 576) @ (576 x 64) float32 in {ceiling * 1e3:.2f} ms, "
                   f"{res_conv / ceiling / 1e9:.1f} GFLOP/s")
 
-    def row(name, build, flops, target):
+    def row(name, build, flops, target, floors=()):
+        """One workload, and its floors (benchmarks/floors_layers.py) in the same rounds."""
         cr.manual_seed(0)
         ours = build(cr)
         contenders = {"chainrule": ours[1]}
@@ -141,34 +145,33 @@ def run(quick=False):
             theirs = build(torch)
             copy_weights(theirs[0], ours[0])
             contenders["torch"] = theirs[1]
+        contenders.update(floors)
         t = compare(contenders, rounds=rounds)
         rows.append((name, t["chainrule"], t.get("torch"), target))
+        rows.extend((f"floor: {label}", t[label], t.get("torch"), target) for label in floors)
         _NOTES.append(f"{name}: chainrule {flops / t['chainrule'] / 1e9:.1f} GFLOP/s "
                       f"({100 * flops / t['chainrule'] * ceiling / res_conv:.0f}% of the GEMM "
                       "ceiling)" + (f", PyTorch {flops / t['torch'] / 1e9:.1f} GFLOP/s"
                                     if torch else ""))
 
-    def _floor(name, seconds):
-        """The matrix products alone (forward, weight and input gradients of each conv),
-        against the last row's PyTorch time."""
-        if torch:
-            _NOTES.append(f"{name}: its matrix products alone take {seconds * 1e3:.1f} ms, "
-                          f"{seconds / rows[-1][2]:.2f} of PyTorch's whole time")
-
     def build_with(make, step):
         return lambda lib: (lambda m: (m, step(lib, m)))(make(lib))
+
+    def conv_floors(convs):
+        shape = (RES_BATCH, RES_CH, RES_HW, convs)
+        return {"products alone": floors.conv3x3(*shape),
+                "products + padding and window copies": floors.conv3x3(*shape, copies=True)}
 
     if have_layers:
         row("LeNet-5 training step (batch 64)", build_with(make_lenet, lenet_step),
             lenet_flops(), 1.3)
         row("ResNet basic block fwd+bwd (32x64x32x32)", build_with(make_block, forward_backward),
-            3 * 2 * res_conv, 1.3)
-        _floor("ResNet basic block", 6 * ceiling)
+            3 * 2 * res_conv, 1.3, conv_floors(2))
     else:
         _NOTES.append("LeNet and ResNet rows skipped: chainrule.nn has no BatchNorm2d/MaxPool2d")
     row("Conv2d(64, 64, 3, padding=1) fwd+bwd", build_with(lambda lib: conv_alone(lib, 1),
-                                                           forward_backward), 3 * res_conv, 1.2)
-    _floor("Conv2d alone", 3 * ceiling)
+                                                           forward_backward), 3 * res_conv, 1.2,
+        conv_floors(1))
     row("depthwise Conv2d(64, 64, 3, groups=64) fwd+bwd",
         build_with(lambda lib: conv_alone(lib, RES_CH), forward_backward),
         3 * conv_flops(RES_BATCH, RES_CH, RES_CH, RES_HW, 3, RES_CH), None)

@@ -2,20 +2,24 @@
 
 Rows: BatchNorm2d on a (32, 64, 32, 32) batch in training mode and LayerNorm on (16, 128, 256)
 (a small Transformer's activations), both with a given upstream gradient; MaxPool2d(2) on the
-BatchNorm batch shows the pooling path.
+BatchNorm batch shows the pooling path. Each norm is followed by its floor: the same passes in
+bare NumPy on preallocated arrays (benchmarks/floors_layers.py), timed in the same rounds.
 """
 try:
-    from benchmarks._harness import compare, print_table, try_torch
+    from benchmarks._harness import compare, print_table, try_torch  # before NumPy loads
+    from benchmarks import floors_layers as floors
 except ImportError:                       # run as a script from inside benchmarks/
     from _harness import compare, print_table, try_torch
+    import floors_layers as floors
 
 import numpy as np
 
 import chainrule
 
 
-def _case(name, make_ours, make_torch, shape, torch, target=None, rounds=15):
-    """Time ``layer(x).backward(g)`` with fresh gradients each call."""
+def _case(name, make_ours, make_torch, shape, torch, target=None, rounds=15, floor=None):
+    """Time ``layer(x).backward(g)`` with fresh gradients each call (and ``floor``, if any,
+    in the same rounds): a list of table rows."""
     rng = np.random.default_rng(0)
     x_np = rng.standard_normal(shape, dtype=np.float32)
     layer = make_ours()
@@ -38,8 +42,14 @@ def _case(name, make_ours, make_torch, shape, torch, target=None, rounds=15):
             layer_t.zero_grad()
             layer_t(xt).backward(gt)
         contenders["torch"] = theirs
+    if floor is not None:
+        contenders["floor"] = floor
     times = compare(contenders, rounds=rounds)
-    return (name, times["ours"], times.get("torch"), target)
+    rows = [(name, times["ours"], times.get("torch"), target)]
+    if floor is not None:
+        rows.append(("floor: the same passes in bare NumPy", times["floor"], times.get("torch"),
+                     target))
+    return rows
 
 
 def run(quick=False):
@@ -48,12 +58,14 @@ def run(quick=False):
     rounds = 5 if quick else 15
     nn = chainrule.nn
     return [
-        _case("BatchNorm2d(64) train fwd+bwd (32x64x32x32)", lambda: nn.BatchNorm2d(64),
-              tnn and (lambda: tnn.BatchNorm2d(64)), (32, 64, 32, 32), torch, 1.0, rounds),
-        _case("LayerNorm(256) fwd+bwd (16x128x256)", lambda: nn.LayerNorm(256),
-              tnn and (lambda: tnn.LayerNorm(256)), (16, 128, 256), torch, 1.0, rounds),
-        _case("MaxPool2d(2) fwd+bwd (32x64x32x32)", lambda: nn.MaxPool2d(2),
-              tnn and (lambda: tnn.MaxPool2d(2)), (32, 64, 32, 32), torch, None, rounds),
+        *_case("BatchNorm2d(64) train fwd+bwd (32x64x32x32)", lambda: nn.BatchNorm2d(64),
+               tnn and (lambda: tnn.BatchNorm2d(64)), (32, 64, 32, 32), torch, 1.0, rounds,
+               floors.batch_norm(32, 64, 32 * 32)),
+        *_case("LayerNorm(256) fwd+bwd (16x128x256)", lambda: nn.LayerNorm(256),
+               tnn and (lambda: tnn.LayerNorm(256)), (16, 128, 256), torch, 1.0, rounds,
+               floors.layer_norm(16 * 128, 256)),
+        *_case("MaxPool2d(2) fwd+bwd (32x64x32x32)", lambda: nn.MaxPool2d(2),
+               tnn and (lambda: tnn.MaxPool2d(2)), (32, 64, 32, 32), torch, None, rounds),
     ]
 
 

@@ -165,3 +165,28 @@ def test_errors(rng):
         F.instance_norm(cr.randn(2, 3, 5), use_input_stats=False)
     with pytest.raises(RuntimeError, match="CPU only"):
         cr.nn.BatchNorm2d(3, device="cuda:0")
+
+
+@pytest.mark.parametrize("training", [True, False])
+@pytest.mark.parametrize("shape", [(4, 3, 5, 6), (3, 3, 7), (2, 3, 2, 3, 2)])
+def test_batch_norm_channels_last_memory(torch, rng, training, shape):
+    """An input whose memory is channels-last (as a convolution's output) takes the row path:
+    same values and gradients as torch, and the output keeps the input's layout."""
+    nlc = rng.standard_normal((shape[0],) + shape[2:] + (shape[1],)) * 2 + 0.5
+    order = (0, nlc.ndim - 1) + tuple(range(1, nlc.ndim - 1))   # (N, *, C) -> (N, C, *)
+    w, b = rng.standard_normal(3), rng.standard_normal(3)
+    rm, rv = rng.standard_normal(3), rng.random(3) + 0.5
+    rm_o, rv_o, rm_t, rv_t = cr.tensor(rm), cr.tensor(rv), torch.tensor(rm), torch.tensor(rv)
+    y = F.batch_norm(cr.tensor(nlc).permute(*order), rm_o.clone(), rv_o.clone(),
+                     cr.tensor(w), cr.tensor(b), training)
+    assert y.shape == shape and np.moveaxis(y.numpy(), 1, -1).flags.c_contiguous
+    run_both(torch, lambda x, w, b: F.batch_norm(x.permute(*order), rm_o, rv_o, w, b, training,
+                                                 0.2, 1e-4),
+             lambda x, w, b: torch.nn.functional.batch_norm(x.permute(*order), rm_t, rv_t, w, b,
+                                                            training, 0.2, 1e-4),
+             [nlc, w, b], grad_of=(0, 1, 2))
+    assert_close(rm_o, rm_t), assert_close(rv_o, rv_t)
+    xg = cr.tensor(nlc, requires_grad=True)
+    wg, bg = cr.tensor(w, requires_grad=True), cr.tensor(b, requires_grad=True)
+    assert gradcheck(lambda x, w, b: F.batch_norm(x.permute(*order), None, None, w, b, True),
+                     (xg, wg, bg))
