@@ -47,14 +47,36 @@ def bmm(a, b):
     try:
         if _threads.get_blas_threads() < 2:
             return xp.matmul(a, b)
-        a3 = xp.broadcast_to(a, batch + (m, k)).reshape(count, m, k)
-        b3 = xp.broadcast_to(b, batch + (k, n)).reshape(count, k, n)
-        out = xp.empty((count, m, n), xp.result_type(a, b))
-        half = count // 2
+        out = xp.empty(batch + (m, n), xp.result_type(a, b))
+        halves = _halves(a, b, batch, out)
         with _threads.blas_threads(1):
-            job = _helper().submit(xp.matmul, a3[:half], b3[:half], out=out[:half])
-            xp.matmul(a3[half:], b3[half:], out=out[half:])
+            job = _helper().submit(xp.matmul, *halves[0])
+            xp.matmul(*halves[1])
             job.result()
-        return out.reshape(batch + (m, n))
+        return out
     finally:
         _lock.release()
+
+
+def _halves(a, b, batch, out):
+    """Two (a, b, out=) argument triples, each half of the stack. The cut is along the first
+    batch axis of even (or large) size, on views: flattening the batch to one axis copies
+    operands that are strided views (attention's heads and transposed keys), which measured
+    about a third of the products' time in a GPT step."""
+    axis = next((i for i, d in enumerate(batch) if d % 2 == 0 or d >= 8), None)
+    if axis is None:
+        count = out.size // (out.shape[-2] * out.shape[-1])
+        a3 = xp.broadcast_to(a, batch + a.shape[-2:]).reshape((count,) + a.shape[-2:])
+        b3 = xp.broadcast_to(b, batch + b.shape[-2:]).reshape((count,) + b.shape[-2:])
+        o3, cut = out.reshape((count,) + out.shape[-2:]), count // 2
+        return [(a3[:cut], b3[:cut], o3[:cut]), (a3[cut:], b3[cut:], o3[cut:])]
+    cut = batch[axis] // 2
+
+    def part(x, lo, hi):
+        i = axis - (len(batch) - (x.ndim - 2))   # the axis in x (batch dims align right)
+        if i < 0 or x.shape[i] == 1:               # broadcast along it: every half reads all
+            return x
+        return x[(slice(None),) * i + (slice(lo, hi),)]
+
+    return [(part(a, 0, cut), part(b, 0, cut), part(out, 0, cut)),
+            (part(a, cut, None), part(b, cut, None), part(out, cut, None))]

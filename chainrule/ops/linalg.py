@@ -143,7 +143,9 @@ class Linear(Function):
                     g2 = xp.ascontiguousarray(g2)
                 grad_w = g2.T @ x2
         if need_b:
-            grad_b = g2.sum(axis=0)
+            # column sums as a BLAS product with ones: 2-3x NumPy's sum over axis 0 from 128
+            # rows up, in either memory order (AMD EPYC: 57 against 123-216 us for 2048 x 512)
+            grad_b = g2.sum(axis=0) if g2.shape[0] < 128 else xp.ones(g2.shape[0], g2.dtype) @ g2
         return grad_x, grad_w, grad_b
 
 

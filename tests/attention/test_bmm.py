@@ -10,7 +10,11 @@ from chainrule.ops import _bmm
 @pytest.mark.parametrize("a_shape, b_shape", [((6, 64, 48), (6, 48, 64)),
                                               ((2, 3, 64, 40), (1, 3, 40, 64)),
                                               ((5, 64, 64), (64, 64)),
-                                              ((2, 2, 3, 4), (2, 2, 4, 5))])
+                                              ((2, 2, 3, 4), (2, 2, 4, 5)),
+                                              # cut along a later axis, or flattened (odd)
+                                              ((1, 4, 16, 8), (1, 4, 8, 16)),
+                                              ((2, 1, 16, 8), (1, 3, 8, 16)),
+                                              ((3, 5, 16, 8), (5, 8, 16))])
 def test_bmm_matches_matmul(monkeypatch, rng, a_shape, b_shape):
     monkeypatch.setattr(_bmm, "MIN_WORK", 1)
     a = rng.standard_normal(a_shape).astype(np.float32)
