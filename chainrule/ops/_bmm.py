@@ -63,20 +63,60 @@ def _halves(a, b, batch, out):
     batch axis of even (or large) size, on views: flattening the batch to one axis copies
     operands that are strided views (attention's heads and transposed keys), which measured
     about a third of the products' time in a GPT step."""
-    axis = next((i for i, d in enumerate(batch) if d % 2 == 0 or d >= 8), None)
+    axis = _cut_axis(batch)
     if axis is None:
         count = out.size // (out.shape[-2] * out.shape[-1])
         a3 = xp.broadcast_to(a, batch + a.shape[-2:]).reshape((count,) + a.shape[-2:])
         b3 = xp.broadcast_to(b, batch + b.shape[-2:]).reshape((count,) + b.shape[-2:])
         o3, cut = out.reshape((count,) + out.shape[-2:]), count // 2
         return [(a3[:cut], b3[:cut], o3[:cut]), (a3[cut:], b3[cut:], o3[cut:])]
+    return _cut((a, b, out), batch, axis)
+
+
+def _cut_axis(batch):
+    return next((i for i, d in enumerate(batch) if d % 2 == 0 or d >= 8), None)
+
+
+def _cut(arrays, batch, axis):
+    """The two halves of each of ``arrays`` (or None) along batch axis ``axis``; an array that
+    broadcasts along it (size 1, or fewer dims) is whole in both."""
     cut = batch[axis] // 2
 
     def part(x, lo, hi):
+        if x is None:
+            return None
         i = axis - (len(batch) - (x.ndim - 2))   # the axis in x (batch dims align right)
-        if i < 0 or x.shape[i] == 1:               # broadcast along it: every half reads all
+        if i < 0 or x.shape[i] == 1:
             return x
         return x[(slice(None),) * i + (slice(lo, hi),)]
 
-    return [(part(a, 0, cut), part(b, 0, cut), part(out, 0, cut)),
-            (part(a, cut, None), part(b, cut, None), part(out, cut, None))]
+    return [tuple(part(x, 0, cut) for x in arrays), tuple(part(x, cut, None) for x in arrays)]
+
+
+def run_halves(fn, batch, arrays, work=0, force=False):
+    """[fn(0, *first half), fn(1, *second half)] of ``arrays`` (each (*batch, ., .) or
+    broadcasting to it, or None), cut along one batch axis as bmm cuts, run on the calling
+    thread and the helper with OpenBLAS on one thread each: a whole computation per half
+    rather than a split per product, so that the work between products (attention's softmax)
+    runs on both cores too. ``fn`` writes its outputs into the halves it is given.
+
+    Returns None, having run nothing, when a split is not possible or not worth ``work``
+    multiply-adds; with ``force`` the halves always run (on one thread if need be), so that
+    a backward pass finds the halves its forward made."""
+    axis = _cut_axis(batch)
+    if axis is None or not force and (work < 4 * MIN_WORK or not ENABLED or
+                                      not _threads.blas_available):
+        return None if not force else [fn(i, *h) for i, h in enumerate(
+            _cut(arrays, batch, axis if axis is not None else 0))]
+    halves = _cut(arrays, batch, axis)
+    if not _lock.acquire(blocking=False):
+        return [fn(i, *h) for i, h in enumerate(halves)] if force else None
+    try:
+        if _threads.get_blas_threads() < 2:
+            return [fn(i, *h) for i, h in enumerate(halves)] if force else None
+        with _threads.blas_threads(1):
+            job = _helper().submit(fn, 0, *halves[0])
+            second = fn(1, *halves[1])
+            return [job.result(), second]
+    finally:
+        _lock.release()

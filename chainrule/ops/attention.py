@@ -14,7 +14,7 @@ import math
 
 from .._backend import xp
 from ..autograd.function import Function
-from ._bmm import bmm
+from ._bmm import bmm, run_halves
 from ._broadcast import unbroadcast
 from .nn_ops import dropout_mask
 
@@ -64,44 +64,55 @@ class ScaledDotProductAttention(Function):
         L, S = q.shape[-2], k.shape[-2]
         batch = xp.broadcast_shapes(q.shape[:-2], k.shape[:-2])
         blocks = _row_blocks(L, S, causal and not need_weights, self.block)
-        if mask is not None and mask.dtype != bool:
-            if base2:
-                mask = mask * dtype.type(c)
-            has_neg_inf = bool(xp.isneginf(mask).any())
+        if mask is not None and mask.dtype != bool and base2:
+            mask = mask * dtype.type(c)
         qs = q * dtype.type(scale * c)
         kt = xp.swapaxes(k, -1, -2)
         # Softmax is shift-invariant; the max is subtracted only to keep exp in range. Without
         # a float mask, |logit| <= max |q_i| max |k_j| (Cauchy-Schwarz) bounds every logit,
         # and when that bound is safely inside exp's range two passes over L x S are skipped.
         shift = mask is not None and mask.dtype != bool or _logit_bound(qs, k) > _SAFE[base2]
-        out = xp.empty(batch + (L, v.shape[-1]), dtype) if len(blocks) > 1 else None
-        self.P, self.states = [], []
-        for r0, r1, hi in blocks:
-            s = bmm(qs[..., r0:r1, :], kt[..., :hi])
-            masked = causal
-            if mask is not None:
-                if mask.dtype == bool:
-                    xp.copyto(s, _NEG_INF, where=~mask)
-                    masked = True
-                else:
-                    s += mask
-                    masked = masked or has_neg_inf
-            if causal and hi > r0:     # keys before r0 are seen by every row of the block
-                xp.copyto(s[..., r0:], _NEG_INF, where=_causal_block(L, S)[r0:r1, r0:hi])
-            _softmax_rows(s, base2, masked, shift)
-            self.P.append(s)
-            p = s
-            if dropout_p > 0:
-                self.states.append(rng.bit_generator.state)
-                p = p * dropout_mask(rng, p.shape, dropout_p, dtype)
-            if out is None:
-                out = bmm(p, v[..., :hi, :])
-            else:
+        has_neg_inf = mask is not None and mask.dtype != bool and bool(xp.isneginf(mask).any())
+        out = xp.empty(batch + (L, v.shape[-1]), dtype)
+        self.states = []
+
+        def attend(half, qs, kt, v, mask, out):
+            """Forward over one half of the heads (or all): the P blocks it keeps."""
+            P = []
+            for r0, r1, hi in blocks:
+                s = bmm(qs[..., r0:r1, :], kt[..., :hi])
+                masked = causal
+                if mask is not None:
+                    if mask.dtype == bool:
+                        xp.copyto(s, _NEG_INF, where=~mask)
+                        masked = True
+                    else:
+                        s += mask
+                        masked = masked or has_neg_inf
+                if causal and hi > r0:     # keys before r0 are seen by every row of the block
+                    xp.copyto(s[..., r0:], _NEG_INF, where=_causal_block(L, S)[r0:r1, r0:hi])
+                _softmax_rows(s, base2, masked, shift)
+                P.append(s)
+                p = s
+                if dropout_p > 0:
+                    self.states.append(rng.bit_generator.state)
+                    p = p * dropout_mask(rng, p.shape, dropout_p, dtype)
                 out[..., r0:r1, :] = bmm(p, v[..., :hi, :])
+            if need_weights:           # one block then; the dropped-out P is returned
+                self.weights = p
+            return P
+
+        # Without dropout (whose draws must follow one order) the heads are cut in two halves,
+        # each run whole, softmax included, on its own thread (_bmm.run_halves).
+        arrays = (qs, kt, v, mask, out)
+        split = dropout_p == 0 and not need_weights and not self.needs_input_grad[3]
+        work = L * S * q.shape[-1] * (out.size // max(out.shape[-1] * L, 1))
+        self.P = (run_halves(attend, batch, arrays, work) if split else None) or \
+            [attend(0, *arrays)]
         self.blocks, self.q, self.k, self.v, self.out = blocks, q, k, v, out
         self.scale, self.groups, self.dropout_p = scale, groups, dropout_p
         self.mask_shape = None if mask is None or mask.dtype == bool else mask.shape
-        return (out, p) if need_weights else out
+        return (out, self.weights) if need_weights else out
 
     def backward(self, grad, grad_weights=None):
         q, k, v, out = self.q, self.k, self.v, self.out
@@ -118,37 +129,47 @@ class ScaledDotProductAttention(Function):
         scale = q.dtype.type(self.scale)
         qs = q * scale if need_k else None
         vt = xp.swapaxes(v, -1, -2)
-        dmask = None
-        for i, (r0, r1, hi) in enumerate(self.blocks):
-            P = self.P[i]
-            keep = None
-            if self.states:
-                keep = dropout_mask(self.states[i], P.shape, self.dropout_p, P.dtype)
-            pd = P if keep is None else P * keep
-            g = grad[..., r0:r1, :]
-            if need_v:
-                dv[..., :hi, :] += bmm(xp.swapaxes(pd, -1, -2), g)
-            if not need_dS:
-                continue
-            dP = bmm(g, vt[..., :hi])
-            Di = D[..., r0:r1, :]
-            if grad_weights is not None:
-                dP += grad_weights
-                Di = Di + (grad_weights * pd).sum(axis=-1, keepdims=True)
-            if keep is not None:
-                dP *= keep
-            dP -= Di
-            dP *= P                      # dS: the gradient of the logits, mask included
-            if need_mask:
-                dmask = unbroadcast(dP, self.mask_shape)
-            if need_q:
-                dq[..., r0:r1, :] = bmm(dP, k[..., :hi, :])
-            if need_k:
-                dk[..., :hi, :] += bmm(xp.swapaxes(dP, -1, -2), qs[..., r0:r1, :])
+        dmask = []
+
+        def back(half, grad, D, k, qs, vt, dq, dk, dv):
+            """Backward over the half of the heads that forward ``half`` ran (or all)."""
+            for i, (r0, r1, hi) in enumerate(self.blocks):
+                P = self.P[half][i]
+                keep = None
+                if self.states:
+                    keep = dropout_mask(self.states[i], P.shape, self.dropout_p, P.dtype)
+                pd = P if keep is None else P * keep
+                g = grad[..., r0:r1, :]
+                if need_v:
+                    dv[..., :hi, :] += bmm(xp.swapaxes(pd, -1, -2), g)
+                if not need_dS:
+                    continue
+                dP = bmm(g, vt[..., :hi])
+                Di = D[..., r0:r1, :]
+                if grad_weights is not None:
+                    dP += grad_weights
+                    Di = Di + (grad_weights * pd).sum(axis=-1, keepdims=True)
+                if keep is not None:
+                    dP *= keep
+                dP -= Di
+                dP *= P                      # dS: the gradient of the logits, mask included
+                if need_mask:
+                    dmask.append(unbroadcast(dP, self.mask_shape))
+                if need_q:
+                    dq[..., r0:r1, :] = bmm(dP, k[..., :hi, :])
+                if need_k:
+                    dk[..., :hi, :] += bmm(xp.swapaxes(dP, -1, -2), qs[..., r0:r1, :])
+
+        arrays = (grad, D, k, qs, vt, dq, dk, dv)
+        if len(self.P) == 2:           # forward ran in halves: so does backward
+            run_halves(back, out.shape[:-2], arrays, force=True)
+        else:
+            back(0, *arrays)
         if need_q:
             dq *= scale
             dq = unbroadcast(dq, q.shape)
-        return (dq, self._reduce_groups(dk, k.shape), self._reduce_groups(dv, v.shape), dmask)
+        return (dq, self._reduce_groups(dk, k.shape), self._reduce_groups(dv, v.shape),
+                dmask[0] if dmask else None)
 
     def _reduce_groups(self, g, shape):
         """Undo the head repetition of grouped-query attention and any batch broadcasting."""

@@ -155,6 +155,15 @@ def test_fully_masked_row_gives_zeros_as_torch(torch, rng):
             np.testing.assert_allclose(a.grad._data, b.grad.numpy(), rtol=1e-10, atol=1e-12)
 
 
+def _arrays(nested):
+    """The arrays in a list of arrays and lists (the P blocks of each half of the heads)."""
+    for a in nested:
+        if isinstance(a, list):
+            yield from _arrays(a)
+        elif isinstance(a, np.ndarray):
+            yield a
+
+
 def test_backward_keeps_one_weights_matrix(rng):
     q, k, v = (chainrule.tensor(rng.standard_normal((2, 3, 16, 4)).astype(np.float32),
                                 requires_grad=True) for _ in range(3))
@@ -163,7 +172,7 @@ def test_backward_keeps_one_weights_matrix(rng):
         out = F.scaled_dot_product_attention(q, k, v, **kw)
         saved = [a for a in vars(out.grad_fn).values() if isinstance(a, np.ndarray)]
         saved += [a for lst in vars(out.grad_fn).values() if isinstance(lst, list)
-                  for a in lst if isinstance(a, np.ndarray)]
+                  for a in _arrays(lst)]
         big = sum(a.size for a in saved if a.shape[-2:] == (16, 16))
         assert big == 2 * 3 * 16 * 16, kw      # the probabilities only (no mask, no dropout)
     # causal blocks keep even less: only the part of each row block that can be seen
@@ -172,7 +181,7 @@ def test_backward_keeps_one_weights_matrix(rng):
         out = F.scaled_dot_product_attention(q, k, v, is_causal=True)
     finally:
         ScaledDotProductAttention.block = old
-    kept = sum(p.size for p in out.grad_fn.P)
+    kept = sum(p.size for p in _arrays(out.grad_fn.P))
     assert kept == 2 * 3 * 4 * (4 + 8 + 12 + 16)
 
 
@@ -230,3 +239,36 @@ def test_large_logits_stay_stable(torch, rng, dtype):
             *(torch.tensor(a) for a in (q, k, v)), is_causal=causal).numpy()
         assert np.isfinite(out._data).all()
         np.testing.assert_allclose(out._data, ref, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("case", [
+    dict(shapes=[(2, 3, 7, 4), (2, 3, 7, 4), (2, 3, 7, 5)], is_causal=True),
+    dict(shapes=[(3, 4, 5, 4), (3, 4, 6, 4), (3, 4, 6, 3)], mask=(3, 1, 5, 6)),
+    dict(shapes=[(1, 4, 5, 4), (1, 4, 6, 4), (1, 4, 6, 3)], mask=(5, 6), float_mask=True),
+    dict(shapes=[(2, 4, 5, 4), (2, 2, 6, 4), (2, 2, 6, 3)], enable_gqa=True, is_causal=True),
+    dict(shapes=[(3, 5, 4), (5, 4), (5, 3)]),                          # broadcast batch
+])
+def test_heads_run_in_two_halves_match_torch(module_parity, torch, rng, monkeypatch, case):
+    # large inputs run forward and backward per half of the heads on two threads
+    # (_bmm.run_halves); with no size threshold every case here takes that path
+    from chainrule.ops import _bmm
+    monkeypatch.setattr(_bmm, "MIN_WORK", 0)
+    monkeypatch.setattr(ScaledDotProductAttention, "block", 2)
+    calls = []
+    real = _bmm.run_halves
+
+
+    def recorded(*args, **kwargs):
+        result = real(*args, **kwargs)
+        calls.append(result is not None)
+        return result
+    monkeypatch.setattr("chainrule.ops.attention.run_halves", recorded)
+    case = dict(case)
+    shapes, mask = case.pop("shapes"), case.pop("mask", None)
+    if mask is not None:
+        mask = rng.standard_normal(mask) if case.pop("float_mask", False) else \
+            rng.random(mask) > 0.3
+        if mask.dtype == bool:
+            mask[..., 0] = True
+    _sdpa_parity(module_parity, torch, shapes, mask=mask, **case)
+    assert calls and all(calls)      # forward (and backward) ran in halves
