@@ -7,6 +7,7 @@
 3. A GPT training step: the model of examples/char_lm.py (4 pre-norm encoder layers under a
    causal mask, d 128, 4 heads, tanh GELU, block 128), batch 16, vocabulary 65, cross entropy,
    clipping at 1, AdamW.
+4. Peak memory of 2 and 3 (resident-set growth over 5 steps in a fresh process).
 
 Each model is written once against the shared torch-style API (``lib`` is chainrule or torch).
 SDPA and the GPT step are followed by their floors (benchmarks/floors_layers.py): the same
@@ -21,7 +22,8 @@ if "numpy" not in sys.modules:
 import numpy as np  # noqa: E402
 
 from benchmarks import floors_layers as floors  # noqa: E402
-from benchmarks._harness import compare, print_table, time_call, try_torch  # noqa: E402
+from benchmarks._harness import (compare, peak_memory, print_table, time_call,  # noqa: E402
+                                 try_torch)
 import chainrule as cr  # noqa: E402
 
 VOCAB, BLOCK, BATCH = 65, 128, 16
@@ -108,9 +110,18 @@ WORKLOADS = [
 ]
 
 
+def memory_step(lib, workload):
+    """The step whose peak memory _harness.peak_memory measures."""
+    return {"encoder": encoder_layer_step, "gpt": gpt_step}[workload](lib)
+
+
+_MEMORY = []
+
+
 def run(quick=False):
     torch = try_torch()
     rows = []
+    del _MEMORY[:]
     for name, make, target, make_floors in WORKLOADS:
         contenders = {"chainrule": make(cr)}
         if torch:
@@ -121,8 +132,20 @@ def run(quick=False):
         t = compare(contenders, rounds=5 if quick else 15, number=number)
         rows.append((name, t["chainrule"], t.get("torch"), target))
         rows.extend((f"floor: {label}", t[label], t.get("torch"), target) for label in found)
+    if torch and not quick:
+        for workload, name in (("encoder", "TransformerEncoderLayer peak memory"),
+                               ("gpt", "GPT training peak memory")):
+            _MEMORY.append((name, peak_memory("attention", "chainrule", workload),
+                            peak_memory("attention", "torch", workload)))
     return rows
+
+
+def print_extra():
+    for name, ours, theirs in _MEMORY:
+        print(f"| {name} | {ours / 2**20:.1f} MiB | {theirs / 2**20:.1f} MiB | "
+              f"{ours / max(theirs, 1):.2f} | <= 1.2 |")
 
 
 if __name__ == "__main__":
     print_table("Attention and Transformers (float32, 2 threads)", run("--quick" in sys.argv))
+    print_extra()
