@@ -164,7 +164,7 @@ def run(quick=False):
 
     if have_layers:
         row("LeNet-5 training step (batch 64)", build_with(make_lenet, lenet_step),
-            lenet_flops(), 1.3)
+            lenet_flops(), 1.3, {"products and Adam alone": floors.lenet_step(LENET_BATCH)})
         row("ResNet basic block fwd+bwd (32x64x32x32)", build_with(make_block, forward_backward),
             3 * 2 * res_conv, 1.3, conv_floors(2))
     else:

@@ -57,6 +57,33 @@ def conv3x3(n, c, hw, convs=1, copies=False):
     return run
 
 
+def lenet_step(batch=64):
+    """A LeNet-5 training step's products alone (benchmarks/conv.py's model): each
+    convolution's forward and weight-gradient products over its columns (and conv2's input
+    gradient, the convolution of the padded output gradient with the flipped kernel), the three
+    Linear layers' forward and two backward products, and Adam's passes over every parameter."""
+    m1, m2, m2g = batch * 24 * 24, batch * 8 * 8, batch * 12 * 12
+    products = [(_rand(m1, 25), _rand(6, 25), _rand(m1, 6)),
+                (_rand(m2, 150), _rand(16, 150), _rand(m2, 16))]
+    gcols, wf = _rand(m2g, 400), _rand(6, 400)
+    sizes = [256, 120, 84, 10]
+    linears = [(_rand(batch, i), _rand(o, i), _rand(batch, o)) for i, o in zip(sizes, sizes[1:])]
+    adam = adam_passes([(6, 1, 5, 5), (6,), (16, 6, 5, 5), (16,)] +
+                       [w.shape for _, w, _ in linears] + [(o,) for o in sizes[1:]])
+
+    def run():
+        for cols, w, g in products:
+            cols @ w.T
+            cols.T @ g
+        gcols @ wf.T
+        for x, w, g in linears:
+            x @ w.T
+            g @ w
+            g.T @ x
+        adam()
+    return run
+
+
 # ---- normalisation ----------------------------------------------------------------------------
 def layer_norm(rows, n):
     """LayerNorm forward + backward over (rows, n): the row statistics as BLAS products and

@@ -184,3 +184,13 @@ def _run_split(kernel, jobs, n):
         pool.submit(batch.drain)
     batch.drain()
     batch.wait()
+
+
+def run_two(first, second):
+    """``(first(), second())``, ``first`` on a helper thread while ``second`` runs on this one,
+    OpenBLAS on one thread for both (two halves of a batch each doing whole small products)."""
+    from . import _threads
+    with _threads.blas_threads(1):
+        job = _helpers(1).submit(first)
+        result = second()
+        return job.result(), result

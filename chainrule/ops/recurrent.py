@@ -25,7 +25,10 @@ forward pass over a batch whose active rows at step s are the prefix ``[:n_s]``.
 length are simply not touched: their state stays frozen, their outputs stay zero and they get
 no gradient, with no masking work in the loop.
 """
-from .._autotune import fastest, step_threads  # noqa: F401 (step_threads: for the layers)
+import time
+
+from .. import _parallel, _threads
+from .._autotune import fastest, step_threads, tuner
 from .._backend import xp
 from ..autograd.function import Function
 from ..tensor import Tensor
@@ -149,6 +152,46 @@ def check_lengths(lengths, T, B, op):
         raise ValueError(f"{op}: lengths must lie in [0, {T}] (the padded sequence length), "
                          f"got min {int(L.min())} and max {int(L.max())}")
     return L
+
+
+# Batches at least this large may run their time loop as two halves on two threads.
+MIN_SPLIT_BATCH = 16
+
+
+def run_batch_halves(key, loop, arrays, *args, split=True):
+    """``loop(*arrays, *args)``, a time loop whose batch rows are independent, run either whole
+    on this thread (OpenBLAS on one thread or all for its per-step products, as step_threads
+    measured) or as two halves of the batch on two threads, each doing whole steps on its rows:
+    its small products and the pointwise gate arithmetic between them, which otherwise runs on
+    one core. Which is faster depends on the CPU and the load, so the first calls for ``key``
+    time both (_autotune) and the faster is kept.
+
+    ``arrays`` are (array or None, batch axis) pairs; ``split=False`` forces the whole batch.
+    """
+    whole = [a for a, _ in arrays]
+    B = next(a.shape[axis] for a, axis in arrays if a is not None)
+    if not (split and B >= MIN_SPLIT_BATCH and _threads.blas_available and
+            _threads.get_blas_threads() > 1):
+        with xp.errstate(over="ignore"), step_threads(key):
+            loop(*whole, *args)
+        return
+    choice = tuner(("halves",) + key)
+    option = choice.option()
+    start = time.perf_counter()
+    if option == 0:
+        with xp.errstate(over="ignore"), step_threads(key):
+            loop(*whole, *args)
+    else:
+        def half(lo, hi):
+            parts = [None if a is None else a[(slice(None),) * axis + (slice(lo, hi),)]
+                     for a, axis in arrays]
+
+            def run():
+                with xp.errstate(over="ignore"):   # NumPy's error state is per thread
+                    loop(*parts, *args)
+            return run
+        _parallel.run_two(half(0, B // 2), half(B // 2, B))
+    choice.record(option, time.perf_counter() - start)
 
 
 class FusedRecurrent(Function):

@@ -8,7 +8,8 @@
     h' = o * tanh(c')
 """
 from .._backend import xp
-from .recurrent import EXP2_FASTER, FusedRecurrent, recurrent_operand, sigmoid_, step_threads
+from .recurrent import (EXP2_FASTER, FusedRecurrent, recurrent_operand, run_batch_halves,
+                        sigmoid_, step_threads)
 
 _LOG2E = 1.4426950408889634
 
@@ -34,30 +35,36 @@ class LSTMFunction(FusedRecurrent):
             A += bias
         # The running cell state, updated in place; rows past their length keep their last c.
         c = self._initial_state(c0, plan.B, w_hh.shape[1], x.dtype)
-        key = ("lstm", self.save, plan.B, w_hh.shape[1], x.dtype.char)
-        with xp.errstate(over="ignore"), step_threads(key):
-            if self.save or plan.gather is not None:
-                self._sequence_loop(A, S, c, w_hh.T)
-            else:
+        T, B, H = plan.T, plan.B, w_hh.shape[1]
+        key = ("lstm", self.save, B, H, x.dtype.char)
+        if self.save or plan.gather is not None:
+            D = Fo = None
+            if self.save:
+                D, Fo = xp.empty((T, B, 4 * H), x.dtype), xp.empty((T, B, H), x.dtype)
+            self.D, self.Fo = D, Fo
+            # rows are independent unless lengths order them (the active rows are a prefix)
+            run_batch_halves(key, self._sequence_loop,
+                             [(A, 1), (S, 1), (c, 0), (D, 1), (Fo, 1)], w_hh.T,
+                             split=plan.gather is None)
+        else:
+            with xp.errstate(over="ignore"), step_threads(key):
                 self._inference_loop(A, S, c, recurrent_operand(w_hh, plan.B))
         out, h_n = self._outputs(S)
         if self.save:
             self.x2d, self.A, self.S, self.w_ih, self.w_hh = x2d, A, S, w_ih, w_hh
         return out, h_n, plan.unsort_batch(c)
 
-    def _sequence_loop(self, A, S, c, w_hh_t):
-        """The general loop: A becomes the activations in place. With grad, each step also
-        stores its local derivatives while its values are in cache, so backward needs only a
-        few multiplies per step:
+    def _sequence_loop(self, A, S, c, D, Fo, w_hh_t):
+        """The general loop over the batch rows given: A becomes the activations in place.
+        With grad, each step also stores its local derivatives while its values are in cache,
+        so backward needs only a few multiplies per step:
 
             D = [g i(1-i), c_prev f(1-f), i (1-g^2), tanh(c) o(1-o)],  Fo = o (1 - tanh(c)^2)
         """
         plan, save = self.plan, self.save
-        T, B, H = plan.T, plan.B, c.shape[1]
+        T, B, H = plan.T, c.shape[0], c.shape[1]
         dtype = A.dtype
         if save:
-            D = self.D = xp.empty((T, B, 4 * H), dtype)
-            Fo = self.Fo = xp.empty((T, B, H), dtype)
             D4 = D.reshape(T, B, 4, H)
         hh = xp.empty((4 * H, B), dtype).T      # F-ordered: OpenBLAS is ~25% faster writing it
         gt, ig, tc = (xp.empty((B, H), dtype) for _ in range(3))
@@ -141,20 +148,26 @@ class LSTMFunction(FusedRecurrent):
         # Rows past a sequence's length must hold zero gradient for the big GEMMs below.
         dG = (xp.zeros if plan.gather is not None else xp.empty)((T, B, 4 * H), dtype)
         dG4, D4, A4 = dG.reshape(T, B, 4, H), D.reshape(T, B, 4, H), A.reshape(T, B, 4, H)
-        tmp = xp.empty((B, H), dtype)
-        ns = plan.ns
-        with step_threads(("lstm", "backward", B, H, dtype.char)):
-            for t in reversed(plan.order):
-                n = ns[t]
-                dh_t, dc_t, tm = dh[:n], dc[:n], tmp[:n]
-                dh_t += dout[t, :n]
-                xp.multiply(dh_t, Fo[t, :n], out=tm)
-                dc_t += tm                                                   # dc through h
-                xp.multiply(D4[t, :n, :3], dc_t[:, None], out=dG4[t, :n, :3])  # di, df, dg
-                xp.multiply(D4[t, :n, 3], dh_t, out=dG4[t, :n, 3])             # do
-                dc_t *= A4[t, :n, 1]                                     # to c_{t-1} through f
-                xp.matmul(dG[t, :n], w_hh, out=dh_t)                     # to h_{t-1}
+        run_batch_halves(("lstm", "backward", B, H, dtype.char), self._backward_loop,
+                         [(dout, 1), (dh, 0), (dc, 0), (dG4, 1), (D4, 1), (Fo, 1), (A4, 1)],
+                         w_hh, split=plan.gather is None)
         dG2d = dG.reshape(T * B, 4 * H)
         dx, dh0, dw_ih, dw_hh, db_ih, db_hh = self._input_grads([(dG2d, slice(None))], dG2d, dh)
         dc0 = plan.unsort_batch(dc) if self.needs_input_grad[2] else None
         return dx, dh0, dc0, dw_ih, dw_hh, db_ih, db_hh
+
+    def _backward_loop(self, dout, dh, dc, dG4, D4, Fo, A4, w_hh):
+        """Back through time over the batch rows given: the gate gradients into dG4, and dh,
+        dc carried to the initial state."""
+        tmp = xp.empty(dh.shape, dh.dtype)
+        ns = self.plan.ns
+        for t in reversed(self.plan.order):
+            n = ns[t]
+            dh_t, dc_t, tm = dh[:n], dc[:n], tmp[:n]
+            dh_t += dout[t, :n]
+            xp.multiply(dh_t, Fo[t, :n], out=tm)
+            dc_t += tm                                                   # dc through h
+            xp.multiply(D4[t, :n, :3], dc_t[:, None], out=dG4[t, :n, :3])  # di, df, dg
+            xp.multiply(D4[t, :n, 3], dh_t, out=dG4[t, :n, 3])             # do
+            dc_t *= A4[t, :n, 1]                                     # to c_{t-1} through f
+            xp.matmul(dG4[t, :n].reshape(-1, w_hh.shape[0]), w_hh, out=dh_t)   # to h_{t-1}

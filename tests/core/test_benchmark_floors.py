@@ -13,6 +13,7 @@ floors = pytest.importorskip("benchmarks.floors_layers")
 @pytest.mark.parametrize("build", [
     lambda: floors.conv3x3(2, 4, 6),
     lambda: floors.conv3x3(2, 4, 6, convs=2, copies=True),
+    lambda: floors.lenet_step(batch=2),
     lambda: floors.layer_norm(8, 16),
     lambda: floors.batch_norm(2, 3, 5),
     lambda: floors.sdpa_causal(1, 2, 130, 8),
