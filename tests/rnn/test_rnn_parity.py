@@ -90,9 +90,10 @@ def test_float32_module_matches_torch_float32(kind, torch):
     assert all(p.grad.dtype == np.float32 for p in ours.parameters())
 
 
+@pytest.mark.parametrize("kind", ["lstm", "gru"])
 @pytest.mark.parametrize("bidirectional", [False, True])
 @pytest.mark.parametrize("B", [4, 5])
-def test_lstm_batch_halves_on_two_threads_match_torch(bidirectional, B, torch, monkeypatch):
+def test_batch_halves_on_two_threads_match_torch(kind, bidirectional, B, torch, monkeypatch):
     # large batches may run the time loops as two halves of the batch on two threads
     # (recurrent.run_batch_halves); forced here for a small batch, odd sizes included
     from chainrule import _autotune
@@ -104,11 +105,11 @@ def test_lstm_batch_halves_on_two_threads_match_torch(bidirectional, B, torch, m
     monkeypatch.setattr(recurrent._parallel, "run_two",
                         lambda *fns: ran.append(len(fns)) or real(*fns))
     T, I, H = 4, 5, 4
-    ours, theirs = make_pair(torch, "lstm", I, H, num_layers=2, bidirectional=bidirectional)
+    ours, theirs = make_pair(torch, kind, I, H, num_layers=2, bidirectional=bidirectional)
     rng = np.random.default_rng(0)
     x = rng.normal(size=(T, B, I))
     xo, xt = cr.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
-    leaves_o, leaves_t, hx_o, hx_t = _states(torch, "lstm", (2 * (1 + bidirectional), B, H), rng)
+    leaves_o, leaves_t, hx_o, hx_t = _states(torch, kind, (2 * (1 + bidirectional), B, H), rng)
     assert_run_matches(torch, ours, theirs, flat_outputs(ours(xo, hx_o)),
                        flat_outputs(theirs(xt, hx_t)), [xo] + leaves_o, [xt] + leaves_t)
     if recurrent._threads.get_blas_threads() > 1:      # (one thread: nothing to split over)
