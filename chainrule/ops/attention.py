@@ -13,6 +13,7 @@ NaN.
 import math
 
 from .._backend import xp
+from ._exp import use_exp2
 from ..autograd.function import Function
 from ._bmm import bmm, run_halves
 from ._broadcast import unbroadcast
@@ -55,9 +56,9 @@ class ScaledDotProductAttention(Function):
     def forward(self, q, k, v, mask, scale, causal=False, dropout_p=0.0, rng=None, groups=1,
                 need_weights=False):
         dtype = q.dtype
-        # float32: exp(x) as 2^(x log2 e), NumPy's float32 exp2 being twice as fast as its exp;
+        # exp(x) as 2^(x log2 e) where NumPy's float32 exp2 is the faster (AVX-512, _exp.py);
         # the log2 e rides on the scale of q (an L x E array) and on the mask, never on L x S.
-        base2 = dtype == xp.float32
+        base2 = use_exp2(dtype)
         c = _LOG2E if base2 else 1.0
         if groups > 1:
             k, v = xp.repeat(k, groups, axis=-3), xp.repeat(v, groups, axis=-3)
@@ -71,7 +72,8 @@ class ScaledDotProductAttention(Function):
         # Softmax is shift-invariant; the max is subtracted only to keep exp in range. Without
         # a float mask, |logit| <= max |q_i| max |k_j| (Cauchy-Schwarz) bounds every logit,
         # and when that bound is safely inside exp's range two passes over L x S are skipped.
-        shift = mask is not None and mask.dtype != bool or _logit_bound(qs, k) > _SAFE[base2]
+        shift = mask is not None and mask.dtype != bool or _logit_bound(qs, k) > \
+            _safe_bound(dtype, base2)
         has_neg_inf = mask is not None and mask.dtype != bool and bool(xp.isneginf(mask).any())
         out = xp.empty(batch + (L, v.shape[-1]), dtype)
         self.states = []
@@ -181,10 +183,13 @@ class ScaledDotProductAttention(Function):
         return unbroadcast(g, shape)
 
 
-# Largest logit bound for which softmax needs no shift: exp2 / exp of the bound, summed over
-# up to 2^20 keys, stays far from overflow, and the largest entry of a row, at least 2^-bound,
-# far from underflow (float32 in base 2 overflows at 128, float64's exp at 709).
-_SAFE = {True: 64.0, False: 500.0}
+def _safe_bound(dtype, base2):
+    """Largest logit bound for which softmax needs no shift: exp of the bound, summed over up
+    to 2^20 keys, stays far from overflow, and the largest entry of a row, at least
+    exp(-bound), far from underflow: half the log of the dtype's largest number (float32: 44,
+    in base 2 64; float64: 354)."""
+    bound = 0.5 * math.log(float(xp.finfo(dtype).max))
+    return bound * _LOG2E if base2 else bound
 
 
 def _logit_bound(qs, k):

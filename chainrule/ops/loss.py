@@ -3,6 +3,7 @@ one backward, no intermediate graph. Input checking lives in chainrule.nn.functi
 import functools
 
 from .._backend import xp
+from ._exp import use_exp2
 from ..autograd.function import Function
 
 
@@ -64,14 +65,14 @@ def _exp_rows(x2):
     e = xp.empty(x2.shape, x2.dtype)      # C order even for a transposed input: backward
     with xp.errstate(over="ignore", invalid="ignore"):   # writes into it through a flat view
         xp.subtract(x2, m[:, None], out=e)               # (+inf logits give nan, as torch)
-        if x2.dtype == xp.float64:
-            xp.exp(e, out=e)
-        else:
-            # exp(x) = 2^(x log2 e): NumPy's float32 exp2 is twice as fast as its exp, and
+        if use_exp2(x2.dtype):
+            # exp(x) = 2^(x log2 e) where NumPy's float32 exp2 is the faster (AVX-512; _exp.py):
             # rounding x log2 e adds at most |x| * 6e-8 relative error to terms that are
             # already < exp(-|x|), so the sum stays exact to float32 rounding.
             xp.multiply(e, _LOG2E, out=e)
             xp.exp2(e, out=e)
+        else:
+            xp.exp(e, out=e)
     s = e @ xp.ones(x2.shape[1], x2.dtype)        # a BLAS matvec: faster than e.sum(1)
     return e, s, m
 

@@ -132,7 +132,8 @@ class BinaryCrossEntropyWithLogits(_Pointwise):
 
     Regrouped by the sign of x so that no two large terms cancel (at x = -1e30, y = 1e-7,
     (1 - y) x + max(-x, 0) keeps no correct digit): x >= 0 gives (1 - y) x + l log1p(e),
-    x < 0 gives -pos_weight y x + l log1p(e), with e = exp(-|x|).
+    x < 0 gives -pos_weight y x + l log1p(e), with e = exp(-|x|). Without pos_weight both are
+    (pos - y) x + log1p(e), pos = [x >= 0], computed without branches.
     """
 
     def loss(self, x, y, pos_weight=None):
@@ -141,9 +142,10 @@ class BinaryCrossEntropyWithLogits(_Pointwise):
         xp.exp(e, out=e)                       # exp(-|x|) in (0, 1]
         self.x, self.y, self.pw, self.e = x, y, pos_weight, e
         self.pos = pos = x >= 0
-        self.l1p = l1p = xp.log1p(e)
+        self.l1p = l1p = log1p_unit(e)
         if pos_weight is None:
-            out = x * xp.where(pos, 1 - y, -y)
+            self.pos_minus_y = out = xp.subtract(pos, y, dtype=x.dtype)
+            out = out * x
             out += l1p
             return out
         self.lw = 1 + (pos_weight - 1) * y
@@ -156,9 +158,14 @@ class BinaryCrossEntropyWithLogits(_Pointwise):
             # the smaller of sigmoid(x) and sigmoid(-x) (no digits lost to 1 - sigmoid), that is
             # (1 - y) - l q for x >= 0 and l q - pw y below: only the true result can cancel
             # (at x = 20.5, y = 1, rounding sigmoid(x) to 1 first would give 0).
-            q = self.e / (1 + self.e)
+            q = xp.add(self.e, 1, out=xp.empty_like(self.e))   # (an array even when 0-d)
+            xp.divide(self.e, q, out=q)
             if self.pw is None:
-                dx = xp.where(self.pos, (1 - self.y) - q, q - self.y)
+                # (pos - y) + q (1 - 2 pos): (1 - y) - q for x >= 0, q - y below
+                sign = xp.subtract(1, self.pos, dtype=q.dtype)
+                sign -= self.pos
+                q *= sign
+                dx = xp.add(self.pos_minus_y, q, out=q)
             else:
                 lq = self.lw * q
                 dx = xp.where(self.pos, (1 - self.y) - lq, lq - self.pw * self.y)
@@ -204,3 +211,19 @@ class KLDiv(_Pointwise):
             dx = -self.y
             dy = (self.log_y + 1 - self.x) * (self.y > 0) if need_y else None
         return dx, dy
+
+
+def log1p_unit(e):
+    """log1p(e) for e in [0, 1], to a few ulp, from log: NumPy's log1p has no vector loop
+    (1.6 ms on 128k float32 against 0.22 ms for log, AMD EPYC). With u = 1 + e rounded,
+    log1p(e) = log(u) * e / (u - 1) exactly up to log's rounding (u - 1 is exact), and e
+    itself where u rounds to 1 (then log1p(e) = e to the last bit)."""
+    u = xp.add(e, 1, out=xp.empty_like(e))
+    r = xp.log(u)
+    xp.subtract(u, 1, out=u)                   # the exact u - 1
+    small = u == 0
+    u[small] = 1
+    xp.divide(e, u, out=u)
+    u *= r
+    u[small] = e[small]
+    return u

@@ -30,6 +30,7 @@ import time
 from .. import _parallel, _threads
 from .._autotune import fastest, step_threads, tuner
 from .._backend import xp
+from ._exp import EXP2_FASTER  # noqa: F401 (the gate kernels' choice; see _exp.py)
 from ..autograd.function import Function
 from ..tensor import Tensor
 
@@ -37,25 +38,6 @@ from ..tensor import Tensor
 _MINUS_LOG2E = -1.4426950408889634
 
 
-def _exp2_is_faster():
-    """Whether NumPy's float32 exp2 beats its exp on this CPU (timed once, ~0.2 ms).
-
-    NumPy has a vector float32 exp2 on AVX-512 CPUs only, where it runs in half the time of exp
-    (7 against 15 us on a 32x1024 block); on AVX2 CPUs such as AMD EPYC (Zen 3) it falls back to
-    a scalar loop and takes 1.5x exp's time (83 against 54 us on 32k floats)."""
-    import time
-    a = xp.linspace(-8, 8, 8192, dtype=xp.float32)
-    out = xp.empty_like(a)
-    best = {xp.exp: float("inf"), xp.exp2: float("inf")}
-    for _ in range(5):
-        for fn in best:
-            start = time.perf_counter()
-            fn(a, out=out)
-            best[fn] = min(best[fn], time.perf_counter() - start)
-    return best[xp.exp2] < best[xp.exp]
-
-
-EXP2_FASTER = _exp2_is_faster()
 
 
 def sigmoid_(a, one):
@@ -64,7 +46,7 @@ def sigmoid_(a, one):
     ``one`` is a 0-d array of a's dtype (a Python 1 costs a conversion on every call). For
     a < -88 (float32) exp(-a) rounds to inf and the result is the exact limit 0; callers run
     inside ``xp.errstate(over="ignore")`` so that this IEEE rounding raises no warning.
-    In float32, where NumPy's exp2 is the faster (see _exp2_is_faster), exp(-a) is taken as
+    In float32, where NumPy's exp2 is the faster (see _exp.py), exp(-a) is taken as
     2^(-a log2 e): rounding a log2 e adds a relative error of at most |a| * 6e-8, a few ulp where
     sigmoid is not already saturated.
     """

@@ -195,3 +195,16 @@ def test_zero_dim_input(parity, torch, name):
     fn, fn_t = getattr(F, name), getattr(torch.nn.functional, name)
     parity(lambda x, y: fn(x, y, reduction="sum"), lambda x, y: fn_t(x, y, reduction="sum"),
            [np.array(0.3), np.array(0.8)], grad_of=(0, 1))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_log1p_from_log_keeps_every_digit(dtype):
+    # BCE-with-logits computes log1p(e), e in [0, 1], from log (NumPy's log1p has no vector
+    # loop); it must stay within a few ulp down to the smallest e
+    import chainrule.ops.loss  # noqa: F401 (loads the loss family in order)
+    from chainrule.ops.loss_pointwise import log1p_unit
+    tiny = np.finfo(dtype).smallest_subnormal
+    e = np.concatenate([np.geomspace(tiny, 1, 100001).astype(dtype), np.zeros(1, dtype)])
+    ref = np.log1p(e.astype(np.longdouble))
+    rel = np.abs(log1p_unit(e) - ref) / np.maximum(np.abs(ref), np.finfo(dtype).tiny)
+    assert rel.max() < 4 * np.finfo(dtype).eps
