@@ -7,7 +7,8 @@ then meet at a barrier per matrix: when the machine is busy and one thread loses
 wait. PyTorch parallelises over the stack instead, each thread doing whole products alone. This
 module does the same: the stack is cut in two halves, each computed by np.matmul (which releases
 the GIL) with OpenBLAS set to one thread. Where OpenBLAS's thread control is not found, or the
-product is small, it is plain np.matmul.
+product is small, it is plain np.matmul. ``run_halves`` goes one step further for attention:
+each half of the heads runs a whole computation (products and softmax) on its own thread.
 """
 import os
 import threading
@@ -104,12 +105,11 @@ def run_halves(fn, batch, arrays, work=0, force=False):
     multiply-adds; with ``force`` the halves always run (on one thread if need be), so that
     a backward pass finds the halves its forward made."""
     axis = _cut_axis(batch)
-    if axis is None or not force and (work < 4 * MIN_WORK or not ENABLED or
-                                      not _threads.blas_available):
-        return None if not force else [fn(i, *h) for i, h in enumerate(
-            _cut(arrays, batch, axis if axis is not None else 0))]
+    if axis is None:       # nothing to cut (and so no forward was cut for a backward to follow)
+        return None
     halves = _cut(arrays, batch, axis)
-    if not _lock.acquire(blocking=False):
+    threaded = ENABLED and _threads.blas_available and (force or work >= 4 * MIN_WORK)
+    if not threaded or not _lock.acquire(blocking=False):
         return [fn(i, *h) for i, h in enumerate(halves)] if force else None
     try:
         if _threads.get_blas_threads() < 2:
