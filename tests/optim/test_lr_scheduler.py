@@ -121,6 +121,7 @@ def test_one_cycle_rejects_bad_arguments(torch):
         sched.OneCycleLR(_opts(torch, "Adagrad")[0], max_lr=0.1, total_steps=10)
     s = sched.OneCycleLR(opt_c, max_lr=0.1, total_steps=3)
     for _ in range(3):
+        opt_c.step()
         s.step()
     with pytest.raises(ValueError, match="tried to step 4 times, but total_steps is 3"):
         s.step()
@@ -177,6 +178,7 @@ def test_two_chained_schedulers_match_torch(torch):
 def test_closed_form_step_with_epoch_matches_torch(torch):
     opt_c, opt_t = _opts(torch)
     s_c, s_t = sched.StepLR(opt_c, 3, 0.5), torch.optim.lr_scheduler.StepLR(opt_t, 3, 0.5)
+    opt_c.step(), opt_t.step()
     with pytest.warns(UserWarning, match="deprecated"):
         s_c.step(7)
     with pytest.warns(UserWarning):
