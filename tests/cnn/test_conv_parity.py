@@ -15,8 +15,17 @@ CASES = [c for c in itertools.product(STRIDES, PADDINGS, DILATIONS, GROUPS)
          if not (c[1] == "same" and c[0] != 1)]
 
 
+@pytest.fixture(params=[0, 1], ids=["usual-dx", "per-offset-dx"])
+def way(request, monkeypatch):
+    """Every measured choice forced one way: the input gradient then runs either as the
+    flipped-kernel convolution / col2im, or as one product per kernel offset."""
+    from chainrule import _autotune
+    monkeypatch.setattr(_autotune, "FORCE", request.param)
+    return request.param
+
+
 @pytest.mark.parametrize("stride,padding,dilation,groups", CASES)
-def test_conv2d(torch_parity, torch, stride, padding, dilation, groups):
+def test_conv2d(torch_parity, torch, way, stride, padding, dilation, groups):
     rng = np.random.default_rng(0)
     x = rng.standard_normal((2, 4, 7, 6))
     w = rng.standard_normal((6, 4 // groups, 3, 2))
@@ -28,7 +37,7 @@ def test_conv2d(torch_parity, torch, stride, padding, dilation, groups):
 @pytest.mark.parametrize("stride,padding,dilation,groups",
                          [(1, 0, 1, 1), (2, 1, 1, 2), (1, "same", 2, 1), (3, 2, 2, 4),
                           (1, "same", 1, 4), (2, "valid", 1, 1), (1, (3,), (2,), 2)])
-def test_conv1d(torch_parity, torch, stride, padding, dilation, groups):
+def test_conv1d(torch_parity, torch, way, stride, padding, dilation, groups):
     rng = np.random.default_rng(0)
     x = rng.standard_normal((3, 4, 11))
     w = rng.standard_normal((8, 4 // groups, 4))
