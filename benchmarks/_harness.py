@@ -123,6 +123,14 @@ def print_table(title, rows, reference="PyTorch"):
               f"{ratio} | {tgt} |")
 
 
+def print_memory_rows(rows, target):
+    """Table rows (name, chainrule bytes, PyTorch bytes) of peak memory, in print_table's
+    columns, under one target ratio."""
+    for name, ours, theirs in rows:
+        print(f"| {name} | {ours / 2**20:.1f} MiB | {theirs / 2**20:.1f} MiB | "
+              f"{ours / max(theirs, 1):.2f} | <= {target} |")
+
+
 # ---- peak memory, measured in fresh processes --------------------------------------------------
 _MEMORY_SCRIPT = r"""
 import importlib, json, sys

@@ -22,8 +22,8 @@ if "numpy" not in sys.modules:
 import numpy as np  # noqa: E402
 
 from benchmarks import floors_layers as floors  # noqa: E402
-from benchmarks._harness import (compare, peak_memory, print_table, time_call,  # noqa: E402
-                                 try_torch)
+from benchmarks._harness import (compare, peak_memory, print_memory_rows,  # noqa: E402
+                                 print_table, time_call, try_torch)
 import chainrule as cr  # noqa: E402
 
 VOCAB, BLOCK, BATCH = 65, 128, 16
@@ -141,9 +141,7 @@ def run(quick=False):
 
 
 def print_extra():
-    for name, ours, theirs in _MEMORY:
-        print(f"| {name} | {ours / 2**20:.1f} MiB | {theirs / 2**20:.1f} MiB | "
-              f"{ours / max(theirs, 1):.2f} | <= 1.2 |")
+    print_memory_rows(_MEMORY, 1.2)
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ import sys
 import numpy as np
 
 from benchmarks import floors_layers as floors
-from benchmarks._harness import compare, peak_memory, try_torch
+from benchmarks._harness import compare, peak_memory, print_memory_rows, try_torch
 
 LENET_BATCH, RES_BATCH, RES_CH, RES_HW = 64, 32, 64, 32
 
@@ -187,9 +187,7 @@ _MEMORY = []
 
 
 def print_extra():
-    for name, ours, theirs in _MEMORY:
-        print(f"| {name} | {ours / 2**20:.1f} MiB | {theirs / 2**20:.1f} MiB | "
-              f"{ours / max(theirs, 1):.2f} | <= 1.5 |")
+    print_memory_rows(_MEMORY, 1.5)
     for line in _NOTES:
         print(f"- {line}")
 

@@ -14,7 +14,7 @@ through NumPy, the ceiling a NumPy library can reach.
 
 import numpy as np
 
-from benchmarks._harness import compare, fmt_time, peak_memory, try_torch
+from benchmarks._harness import compare, fmt_time, peak_memory, print_memory_rows, try_torch
 
 VOCAB, EMBED, HIDDEN, SEQ, BATCH = 65, 64, 256, 50, 32
 MLP_SIZES = (784, 512, 512, 10)
@@ -199,9 +199,7 @@ _MEMORY_NOTES = []
 
 
 def print_extra():
-    for name, ours, theirs in _MEMORY_NOTES:
-        print(f"| {name} | {ours / 2**20:.1f} MiB | {theirs / 2**20:.1f} MiB | "
-              f"{ours / max(theirs, 1):.2f} | <= 1.2 |")
+    print_memory_rows(_MEMORY_NOTES, 1.2)
     for line in _FLOPS_NOTES:
         print(f"- {line}")
 
