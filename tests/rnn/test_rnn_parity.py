@@ -114,3 +114,20 @@ def test_batch_halves_on_two_threads_match_torch(kind, bidirectional, B, torch, 
                        flat_outputs(theirs(xt, hx_t)), [xo] + leaves_o, [xt] + leaves_t)
     if recurrent._threads.get_blas_threads() > 1:      # (one thread: nothing to split over)
         assert len(ran) == 2 * 2 * (1 + bidirectional)  # forward and backward of each layer
+
+
+@pytest.mark.parametrize("kind", ["lstm", "gru"])
+def test_batch_halves_without_grad_match_torch(kind, torch, monkeypatch):
+    # inference (no saved derivatives, one reused slot of the GRU's gates) in halves too
+    from chainrule import _autotune
+    from chainrule.ops import recurrent
+    monkeypatch.setattr(recurrent, "MIN_SPLIT_BATCH", 2)
+    monkeypatch.setattr(_autotune, "FORCE", 1)
+    ours, theirs = make_pair(torch, kind, 5, 4, num_layers=2)
+    x = np.random.default_rng(0).normal(size=(6, 5, 5))
+    with cr.no_grad():
+        out_o = flat_outputs(ours(cr.tensor(x)))
+    with torch.no_grad():
+        out_t = flat_outputs(theirs(torch.tensor(x)))
+    for a, b in zip(out_o, out_t):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-10, atol=1e-12)
