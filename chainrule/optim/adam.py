@@ -63,19 +63,28 @@ class Adam(Optimizer):
         n_scratch = 2 if (maximize or (weight_decay != 0 and not decoupled)) else 1
         jobs = []
         for p in params:
-            state = self.state.get(p)
-            if not state:
-                state = self._new_state(p, ("exp_avg", "exp_avg_sq"))
-                state["step"] = 0
+            state = moments_state(self, p)
             if amsgrad and "max_exp_avg_sq" not in state:
                 self._new_state(p, ("max_exp_avg_sq",))
-            step = state["step"] = state["step"] + 1
+            step = state["step"]
             scratch = self._buffers(p, n_scratch)
             vmax = state["max_exp_avg_sq"]._data if amsgrad else None
             jobs.append(((p._data, self._grad(p), state["exp_avg"]._data,
                           state["exp_avg_sq"]._data, vmax, scratch[0], scratch[-1]),
                          (lr, beta1, beta2, eps, weight_decay, decoupled, maximize, step)))
         parallel.run(adam_kernel, jobs)
+
+
+def moments_state(optimizer, p, **first):
+    """p's state in an Adam-family optimizer (exp_avg, exp_avg_sq, step, and ``first``'s
+    entries, made on its first step), with its step counted up."""
+    state = optimizer.state.get(p)
+    if not state:
+        state = optimizer._new_state(p, ("exp_avg", "exp_avg_sq"))
+        state["step"] = 0
+        state.update(first)
+    state["step"] += 1
+    return state
 
 
 def adam_kernel(w, g, m, v, vmax, tmp, gbuf, lr, beta1, beta2, eps, weight_decay, decoupled,

@@ -1,7 +1,7 @@
 """NAdam: Adam with Nesterov momentum, and a momentum that warms up over the first steps."""
 from .._backend import xp
 from .. import _parallel as parallel
-from .adam import decay_and_moments_
+from .adam import decay_and_moments_, moments_state
 from .optimizer import Optimizer, check_adam_group, check_number
 
 
@@ -65,12 +65,8 @@ class NAdam(Optimizer):
         n_scratch = 3 if (maximize or (weight_decay != 0 and not decoupled)) else 2
         jobs = []
         for p in params:
-            state = self.state.get(p)
-            if not state:
-                state = self._new_state(p, ("exp_avg", "exp_avg_sq"))
-                state["step"] = 0
-                state["mu_product"] = 1.0
-            step = state["step"] = state["step"] + 1
+            state = moments_state(self, p, mu_product=1.0)
+            step = state["step"]
             mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * psi))
             mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * psi))
             # float32 * float32 in float32, as PyTorch's 0-d float32 tensor multiplies

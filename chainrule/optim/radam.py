@@ -2,7 +2,7 @@
 variance estimate already is (no warm-up schedule needed)."""
 from .._backend import xp
 from .. import _parallel as parallel
-from .adam import decay_and_moments_
+from .adam import decay_and_moments_, moments_state
 from .optimizer import Optimizer, check_adam_group
 
 
@@ -65,11 +65,8 @@ class RAdam(Optimizer):
         n_scratch = 3 if (maximize or (weight_decay != 0 and not decoupled)) else 2
         jobs = []
         for p in params:
-            state = self.state.get(p)
-            if not state:
-                state = self._new_state(p, ("exp_avg", "exp_avg_sq"))
-                state["step"] = 0
-            step = state["step"] = state["step"] + 1
+            state = moments_state(self, p)
+            step = state["step"]
             scratch = self._buffers(p, n_scratch)
             jobs.append(((p._data, self._grad(p), state["exp_avg"]._data,
                           state["exp_avg_sq"]._data, scratch[0], scratch[1], scratch[-1]),
